@@ -1,0 +1,3 @@
+"""roadmap deadline commands."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""roadmap plans commands."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""roadmap store commands."""
+
+from __future__ import annotations

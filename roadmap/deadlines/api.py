@@ -1,0 +1,56 @@
+"""Public types of the deadline language (the contract other modules use)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from roadmap.model import SchoolYear, Window
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a phrase is read against: the plan period (inclusive), whether the
+    plan counts in school years, and the school-year boundaries."""
+
+    period_start: date
+    period_end: date
+    school_years: bool = False
+    school_year: SchoolYear = SchoolYear()
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What one phrase means in its context.
+
+    ``occurrences`` are sorted by ``due`` then ``start``; ``rule`` is the
+    iCalendar RRULE text when the occurrences come from one recurrence
+    (calendars may reuse it), else None."""
+
+    text: str
+    occurrences: tuple[Window, ...]
+    on_demand: bool
+    parsed: bool
+    warnings: tuple[str, ...] = ()
+    rule: str | None = None
+
+
+def interpret(text: str, context: Context) -> Meaning:
+    """Read ``text`` in ``context``. Never raises."""
+    raise NotImplementedError  # filled in by roadmap.deadlines.grammar
+
+
+def meaning_to_json(meaning: Meaning) -> dict[str, Any]:
+    """The JSON object of the ``roadmap deadline --json`` contract."""
+    return {
+        "text": meaning.text,
+        "occurrences": [
+            {"start": w.start.isoformat() if w.start else None, "due": w.due.isoformat()}
+            for w in meaning.occurrences
+        ],
+        "on_demand": meaning.on_demand,
+        "parsed": meaning.parsed,
+        "warnings": list(meaning.warnings),
+        "rule": meaning.rule,
+    }
