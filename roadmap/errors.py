@@ -7,6 +7,8 @@ an exit status.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class RoadmapError(Exception):
     """Base of every error a user may see. ``str(err)`` is the message."""
@@ -31,8 +33,8 @@ class PlanError(RoadmapError):
 
     EXIT_CODE = 1
 
-    def __init__(self, problems: list[object]) -> None:
-        self.problems = problems
+    def __init__(self, problems: Sequence[object]) -> None:
+        self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in problems))
 
 

@@ -161,7 +161,7 @@ class Plan:
     sections: tuple[Section, ...]
     document: Document | None = None
     school_years: bool = False
-    school_year: SchoolYear = SchoolYear()
+    school_year: SchoolYear = field(default_factory=SchoolYear)
     parent: str | None = None
     escalation: Contact | None = None
     indicators: tuple[Indicator, ...] = ()

@@ -85,17 +85,53 @@ class Option:
 
 SPEC: tuple[Option, ...] = (
     Option("data_dir", _to_path, None, "путь", "Каталог данных (база, доказательства)."),
-    Option("db_url", _to_str, None, "URL SQLAlchemy", "База данных; по умолчанию SQLite-файл в data_dir."),
-    Option("timezone", _to_zone, "Europe/Moscow", "часовой пояс IANA", "Пояс по умолчанию, где у плана нет своего."),
+    Option(
+        "db_url",
+        _to_str,
+        None,
+        "URL SQLAlchemy",
+        "База данных; по умолчанию SQLite-файл в data_dir.",
+    ),
+    Option(
+        "timezone",
+        _to_zone,
+        "Europe/Moscow",
+        "часовой пояс IANA",
+        "Пояс по умолчанию, где у плана нет своего.",
+    ),
     Option("lookahead_days", _to_int, 14, "целое число дней", "«Скоро срок»: столько дней вперёд."),
-    Option("escalate_after_days", _to_int, 7, "целое число дней", "Эскалация после стольких дней просрочки."),
+    Option(
+        "escalate_after_days",
+        _to_int,
+        7,
+        "целое число дней",
+        "Эскалация после стольких дней просрочки.",
+    ),
     Option("reminder_time", _to_time, time(8, 0), "ЧЧ:ММ", "Местное время ежедневной рассылки."),
-    Option("evidence_max_bytes", _to_int, 50 * 1024 * 1024, "целое число байт", "Предельный размер файла-доказательства."),
+    Option(
+        "evidence_max_bytes",
+        _to_int,
+        50 * 1024 * 1024,
+        "целое число байт",
+        "Предельный размер файла-доказательства.",
+    ),
     Option("user", _to_str, None, "имя", "Кто отмечает выполнение (по умолчанию пользователь ОС)."),
-    Option("feed_base_url", _to_str, "http://127.0.0.1:8080", "URL", "Адрес, с которого раздаются календари."),
+    Option(
+        "feed_base_url",
+        _to_str,
+        "http://127.0.0.1:8080",
+        "URL",
+        "Адрес, с которого раздаются календари.",
+    ),
     Option("smtp.host", _to_str, "127.0.0.1", "имя хоста", "SMTP-сервер."),
     Option("smtp.port", _to_int, 25, "номер порта", "Порт SMTP."),
-    Option("smtp.tls", _to_tls, "starttls", "starttls, tls или none", "Режим TLS (явно, без тихого открытого текста)."),
+    Option(
+        "smtp.tls",
+        _to_tls,
+        "starttls",
+        "starttls, tls или none",
+        "Режим TLS (явно, без тихого открытого текста).",
+    ),
     Option("smtp.user", _to_str, None, "имя", "Пользователь SMTP."),
     Option("smtp.password", _to_str, None, "пароль", "Пароль SMTP (лучше из окружения)."),
     Option("smtp.password_file", _to_path, None, "путь", "Файл с паролем SMTP."),
@@ -146,9 +182,7 @@ def _suggest(key: str) -> str:
     return _(" (может быть, «{key}»?)").format(key=close[0]) if close else ""
 
 
-def load_settings(
-    path: Path | None = None, environ: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Defaults, then the YAML file, then ``ROADMAP_*`` variables."""
     env = os.environ if environ is None else environ
     raw: dict[str, tuple[Any, str]] = {}
@@ -157,7 +191,9 @@ def load_settings(
             text = path.read_text(encoding="utf-8")
             data = YAML(typ="safe").load(text) or {}
         except OSError as err:
-            raise ConfigError(_("{path}: не читается: {err}").format(path=path, err=err.strerror)) from err
+            raise ConfigError(
+                _("{path}: не читается: {err}").format(path=path, err=err.strerror)
+            ) from err
         except YAMLError as err:
             raise ConfigError(_("{path}: не YAML: {err}").format(path=path, err=err)) from err
         if not isinstance(data, Mapping):
@@ -193,7 +229,9 @@ def load_settings(
         values["db_url"] = f"sqlite:///{Path(values['data_dir']) / 'roadmap.db'}"
     if values["smtp.password"] is None and values["smtp.password_file"] is not None:
         try:
-            values["smtp.password"] = Path(values["smtp.password_file"]).read_text(encoding="utf-8").strip()
+            values["smtp.password"] = (
+                Path(values["smtp.password_file"]).read_text(encoding="utf-8").strip()
+            )
         except OSError as err:
             raise ConfigError(
                 _("Файл пароля SMTP не читается: {path}").format(path=values["smtp.password_file"])

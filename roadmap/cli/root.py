@@ -54,5 +54,3 @@ def main(ctx: click.Context, lang: str | None, config: Path | None) -> None:
 def pass_app(func: F) -> F:
     """Give a command the :class:`App` built by the group as first argument."""
     return click.pass_obj(func)  # type: ignore[return-value]
-
-

@@ -1,0 +1,703 @@
+"""Plans and organisation registers: YAML files → validated model.
+
+The formats are declared once (:data:`PLAN`, :data:`REGISTER`) in the schema
+language of :mod:`roadmap.schema`; ``docs/plan-format.md`` describes them.
+:func:`check_paths` reports every problem of every file in one pass;
+:func:`read_catalog` returns the model or raises :class:`PlanError`.
+
+Example::
+
+    catalog = read_catalog([Path("plans")])
+    plan = catalog.plans["irkutsk-city-2023-2026"]
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from roadmap.deadlines import Context, interpret
+from roadmap.errors import PlanError
+from roadmap.i18n import _
+from roadmap.model import (
+    Contact,
+    Document,
+    Indicator,
+    Organisation,
+    Party,
+    Period,
+    Plan,
+    Position,
+    Register,
+    Responsibility,
+    Schedule,
+    SchoolYear,
+    Section,
+    Target,
+    Task,
+    Window,
+)
+from roadmap.schema import (
+    INVALID,
+    Bool,
+    Checker,
+    Day,
+    Key,
+    ListOf,
+    MonthDay,
+    Nullable,
+    Problem,
+    Record,
+    Text,
+    YearMap,
+    Zone,
+    check_document,
+)
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 40
+MAX_NODES = 200_000
+
+SLUG = r"[a-z0-9][a-z0-9-]*"
+TASK_ID = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+EMAIL = r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+"
+
+CONTACT = Record(
+    {
+        "name": Key(Text(), doc="имя или должность"),
+        "email": Key(Text(EMAIL, "адрес электронной почты"), doc="адрес"),
+    }
+)
+RESPONSIBILITY = Record(
+    {
+        "text": Key(Text(), required=True, doc="ячейка «Ответственные» дословно"),
+        "parties": Key(
+            ListOf(Text(SLUG, "id стороны"), min_items=1), required=True, doc="id сторон"
+        ),
+    }
+)
+WINDOW = Record(
+    {
+        "start": Key(Nullable(Day()), doc="первый день или null"),
+        "due": Key(Day(), required=True, doc="последний день в срок"),
+    }
+)
+SCHEDULE = Record(
+    {
+        "phrase": Key(Text(), doc="другая фраза языка сроков"),
+        "windows": Key(ListOf(WINDOW, min_items=1), doc="явные даты"),
+        "on_demand": Key(Bool(), doc="по мере необходимости"),
+        "why": Key(Text(), required=True, doc="почему текст срока не взят буквально"),
+    }
+)
+TASK = Record(
+    {
+        "id": Key(
+            Text(TASK_ID, "id задачи (латиница, цифры, . _ -)"),
+            required=True,
+            doc="уникальный в плане",
+        ),
+        "number": Key(Text(), doc="номер как в источнике"),
+        "activity": Key(Text(), required=True, doc="мероприятие дословно"),
+        "deadline": Key(
+            Nullable(Text()), required=True, doc="срок дословно; null — срок не указан"
+        ),
+        "schedule": Key(SCHEDULE, doc="структурированный срок вместо текста"),
+        "responsible": Key(RESPONSIBILITY, required=True, doc="ответственные"),
+        "co_responsible": Key(RESPONSIBILITY, doc="соисполнители (второй столбец)"),
+        "result": Key(Nullable(Text()), doc="ожидаемый результат, документ"),
+        "targets": Key(YearMap(), doc="целевые значения по годам"),
+        "target_unit": Key(Text(), doc="единица целевых значений"),
+        "note": Key(Text(), doc="примечание"),
+    }
+)
+SECTION = Record(
+    {
+        "id": Key(Text(TASK_ID, "id раздела"), required=True),
+        "number": Key(Text()),
+        "title": Key(Text(), required=True),
+        "tasks": Key(ListOf(TASK), required=True),
+    }
+)
+PARTY = Record(
+    {
+        "id": Key(Text(SLUG, "id стороны (строчная латиница, цифры, -)"), required=True),
+        "name": Key(Text(), required=True),
+        "aliases": Key(ListOf(Text())),
+        "contacts": Key(ListOf(CONTACT)),
+        "register": Key(Text(SLUG, "id реестра организаций")),
+        "escalation": Key(CONTACT),
+    }
+)
+INDICATOR = Record(
+    {
+        "id": Key(Text(TASK_ID, "id показателя"), required=True),
+        "name": Key(Text(), required=True),
+        "unit": Key(Nullable(Text())),
+        "targets": Key(YearMap()),
+        "note": Key(Text()),
+    }
+)
+PLAN = Record(
+    {
+        "kind": Key(Text(r"plan", "plan"), required=True),
+        "id": Key(Text(SLUG, "id плана (строчная латиница, цифры, -)"), required=True),
+        "title": Key(Text(), required=True),
+        "authority": Key(Text(), required=True),
+        "document": Key(
+            Record(
+                {
+                    "kind": Key(Text(), required=True),
+                    "number": Key(Nullable(Text())),
+                    "date": Key(Nullable(Day())),
+                    "title": Key(Text()),
+                }
+            )
+        ),
+        "period": Key(
+            Record({"start": Key(Day(), required=True), "end": Key(Day(), required=True)}),
+            required=True,
+        ),
+        "timezone": Key(Zone(), required=True),
+        "school_years": Key(Bool()),
+        "school_year": Key(
+            Record({"start": Key(MonthDay(), required=True), "end": Key(MonthDay(), required=True)})
+        ),
+        "parent": Key(Text(SLUG, "id плана")),
+        "escalation": Key(CONTACT),
+        "note": Key(Text()),
+        "parties": Key(ListOf(PARTY, min_items=1), required=True),
+        "sections": Key(ListOf(SECTION, min_items=1), required=True),
+        "indicators": Key(ListOf(INDICATOR)),
+    }
+)
+ORGANISATION = Record(
+    {
+        "id": Key(Text(SLUG, "id организации"), required=True),
+        "name": Key(Text(), required=True),
+        "address": Key(Text()),
+        "website": Key(Text(r"https?://\S+", "адрес http(s)://")),
+        "curator": Key(CONTACT),
+        "note": Key(Text()),
+    }
+)
+REGISTER = Record(
+    {
+        "kind": Key(Text(r"register", "register"), required=True),
+        "id": Key(Text(SLUG, "id реестра"), required=True),
+        "title": Key(Text(), required=True),
+        "example": Key(Bool()),
+        "note": Key(Text()),
+        "organisations": Key(ListOf(ORGANISATION, min_items=1), required=True),
+    }
+)
+KINDS = {"plan": PLAN, "register": REGISTER}
+
+
+@dataclass
+class Catalog:
+    """Plans and registers read together, with the warnings found."""
+
+    plans: dict[str, Plan] = field(default_factory=dict)
+    registers: dict[str, Register] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+class _Constructor(RoundTripConstructor):
+    """Round-trip constructor whose impossible dates («2024-13-31») stay
+    strings, so the schema reports them with their position instead of the
+    loader failing with a bare ValueError."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
+def _yaml() -> YAML:
+    yaml = YAML()  # round trip: keeps positions and comments
+    yaml.Constructor = _Constructor
+    yaml.max_depth = MAX_DEPTH
+    return yaml
+
+
+def plan_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+    """The YAML files named by ``paths`` (directories are read recursively)."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(Position(str(path), 0, 0), _("нет такого файла или каталога")))
+    return list(dict.fromkeys(files)), problems
+
+
+def parse_file(path: Path) -> tuple[Any, list[Problem]]:
+    """Parse one YAML file; syntax errors become problems with positions."""
+    name = str(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, [
+                Problem(
+                    Position(name, 1, 1),
+                    _("файл больше {limit} МБ").format(limit=MAX_FILE_BYTES // 2**20),
+                )
+            ]
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        return None, [
+            Problem(
+                Position(name, 1, 1), _("файл не в кодировке UTF-8: {err}").format(err=err.reason)
+            )
+        ]
+    except OSError as err:
+        return None, [
+            Problem(Position(name, 1, 1), _("не читается: {err}").format(err=err.strerror))
+        ]
+    try:
+        return _yaml().load(text), []
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = err.problem or str(err).splitlines()[0]
+        if "duplicate key" in (err.problem or ""):
+            what = _("повторяющийся ключ: {detail}").format(detail=err.problem)
+        elif "depth" in str(err):
+            what = _("слишком глубокая вложенность (больше {limit})").format(limit=MAX_DEPTH)
+        return None, [
+            Problem(Position(name, line, col), _("ошибка YAML: {what}").format(what=what))
+        ]
+    except YAMLError as err:
+        return None, [Problem(Position(name, 1, 1), _("ошибка YAML: {what}").format(what=err))]
+    except RecursionError:
+        return None, [Problem(Position(name, 1, 1), _("слишком глубокая вложенность"))]
+
+
+def check_paths(paths: Iterable[Path], strict: bool = False) -> tuple[Catalog, list[Problem]]:
+    """Read every file; return what was built and every problem found.
+
+    Deadline phrases the engine does not understand are warnings (errors when
+    ``strict``)."""
+    files, problems = plan_files(paths)
+    catalog = Catalog()
+    sources: dict[str, str] = {}
+    positions: dict[str, Position] = {}
+    for path in files:
+        data, found = parse_file(path)
+        problems.extend(found)
+        if found:
+            continue
+        chk = Checker(str(path))
+        kind = data.get("kind") if isinstance(data, Mapping) else None
+        if kind not in KINDS:
+            chk.error(
+                chk.at(0, 0),
+                "kind",
+                _("ожидается «kind: plan» или «kind: register», а не {value}").format(value=kind),
+            )
+            problems.extend(chk.problems)
+            continue
+        raw = check_document(KINDS[kind], data, chk)
+        if chk.nodes > MAX_NODES:
+            chk.error(
+                chk.at(0, 0),
+                "",
+                _("слишком большой файл (больше {n} значений)").format(n=MAX_NODES),
+            )
+        item: Plan | Register | None = None
+        if raw is not INVALID:
+            item = _build_plan(raw, chk) if kind == "plan" else _build_register(raw, chk)
+        problems.extend(chk.problems)
+        if item is None or any(p.severity == "error" for p in chk.problems):
+            continue
+        if item.id != path.stem:
+            problems.append(
+                Problem(
+                    raw["__pos__id"],
+                    _("id «{id}» не совпадает с именем файла «{stem}»").format(
+                        id=item.id, stem=path.stem
+                    ),
+                )
+            )
+        table: dict[str, Any] = catalog.plans if isinstance(item, Plan) else catalog.registers
+        if item.id in table:
+            problems.append(
+                Problem(
+                    raw["__pos__id"],
+                    _("id «{id}» уже есть в {other}").format(id=item.id, other=sources[item.id]),
+                )
+            )
+            continue
+        table[item.id] = item
+        sources[item.id] = str(path)
+        positions[item.id] = raw["__pos__id"]
+        if isinstance(item, Plan):
+            positions[f"{item.id}/parent"] = raw.get("__pos__parent", raw["__pos__id"])
+            for party in raw["parties"]:
+                positions[f"{item.id}/register/{party['id']}"] = party.get(
+                    "__pos__register", party["__pos__"]
+                )
+    problems.extend(_check_links(catalog, files, positions))
+    for plan in catalog.plans.values():
+        for problem in _check_deadlines(plan):
+            if strict:
+                problem = Problem(problem.position, problem.message, "error")
+            problems.append(problem)
+    catalog.warnings = [p for p in problems if p.severity == "warning"]
+    return catalog, problems
+
+
+def read_catalog(paths: Iterable[Path], strict: bool = False) -> Catalog:
+    """The plans and registers of ``paths``; :class:`PlanError` lists every
+    error if there is any."""
+    catalog, problems = check_paths(paths, strict)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise PlanError(errors)
+    return catalog
+
+
+# --- building the model --------------------------------------------------
+
+
+def _sound(value: Any) -> bool:
+    """True when nothing inside ``value`` failed its check (was reported)."""
+    if value is INVALID:
+        return False
+    if isinstance(value, Mapping):
+        return all(_sound(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_sound(v) for v in value)
+    return True
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _contact(raw: Mapping[str, Any] | None) -> Contact | None:
+    if not raw or raw is INVALID:
+        return None
+    return Contact(raw.get("name"), raw.get("email"))
+
+
+def _targets(raw: Mapping[int, Any] | None) -> tuple[Target, ...]:
+    if not raw or raw is INVALID:
+        return ()
+    return tuple(Target(year, value) for year, value in sorted(raw.items()))
+
+
+def _unique(items: list[Mapping[str, Any]], what: str, chk: Checker, path: str) -> None:
+    seen: dict[str, Position] = {}
+    for item in items:
+        ident = item.get("id")
+        if ident is INVALID or ident is None:
+            continue
+        if ident in seen:
+            chk.error(
+                item["__pos__id"],
+                path,
+                _("{what} «{id}» повторяется (впервые: строка {line})").format(
+                    what=what, id=ident, line=seen[ident].line
+                ),
+            )
+        else:
+            seen[ident] = item["__pos__id"]
+
+
+def _build_plan(raw: Mapping[str, Any], chk: Checker) -> Plan | None:
+    if any(raw.get(k) is INVALID for k in ("period", "parties", "sections")):
+        return None
+    period_raw = raw["period"]
+    period = Period(period_raw["start"], period_raw["end"])
+    if _sound(period_raw) and period.end < period.start:
+        chk.error(
+            period_raw["__pos__end"],
+            "period.end",
+            _("конец периода {end} раньше начала {start}").format(
+                end=period.end, start=period.start
+            ),
+        )
+    parties = raw["parties"]
+    _unique(parties, _("сторона"), chk, "parties")
+    party_ids = [p["id"] for p in parties if isinstance(p.get("id"), str)]
+    sections = raw["sections"]
+    _unique(sections, _("раздел"), chk, "sections")
+    all_tasks = [t for s in sections for t in _list(s.get("tasks"))]
+    _unique(all_tasks, _("задача"), chk, "sections.tasks")
+    if not _sound(raw):
+        # Reported already; the cross-references above are still checked.
+        for s_index, section in enumerate(sections):
+            for t_index, task in enumerate(_list(section.get("tasks"))):
+                if _sound(task):
+                    _build_task(task, "", party_ids, chk, f"sections[{s_index}].tasks[{t_index}]")
+        return None
+    built_sections = []
+    for s_index, section in enumerate(sections):
+        tasks = []
+        for t_index, task in enumerate(_list(section.get("tasks"))):
+            path = f"sections[{s_index}].tasks[{t_index}]"
+            built = _build_task(task, section["id"], party_ids, chk, path)
+            if built is not None:
+                tasks.append(built)
+        built_sections.append(
+            Section(section["id"], section.get("number"), section["title"], tuple(tasks))
+        )
+    indicators = raw.get("indicators") or []
+    _unique(indicators, _("показатель"), chk, "indicators")
+    school_year = raw.get("school_year")
+    document = raw.get("document")
+    return Plan(
+        id=raw["id"],
+        title=raw["title"],
+        authority=raw["authority"],
+        period=period,
+        timezone=raw["timezone"],
+        parties=tuple(
+            Party(
+                id=p["id"],
+                name=p["name"],
+                aliases=tuple(p.get("aliases") or ()),
+                contacts=tuple(c for c in (_contact(c) for c in p.get("contacts") or ()) if c),
+                register=p.get("register"),
+                escalation=_contact(p.get("escalation")),
+            )
+            for p in parties
+        ),
+        sections=tuple(built_sections),
+        document=Document(document["kind"], document.get("number"), document.get("date"))
+        if document
+        else None,
+        school_years=bool(raw.get("school_years", False)),
+        school_year=SchoolYear(school_year["start"], school_year["end"])
+        if school_year
+        else SchoolYear(),
+        parent=raw.get("parent"),
+        escalation=_contact(raw.get("escalation")),
+        indicators=tuple(
+            Indicator(i["id"], i["name"], i.get("unit"), _targets(i.get("targets")))
+            for i in indicators
+        ),
+        source=chk.file,
+    )
+
+
+def _responsibility(
+    raw: Mapping[str, Any], party_ids: list[str], chk: Checker, path: str
+) -> Responsibility:
+    for index, party in enumerate(raw["parties"]):
+        if party not in party_ids:
+            close = difflib.get_close_matches(party, party_ids, n=1)
+            hint = _(" (может быть, «{key}»?)").format(key=close[0]) if close else ""
+            chk.error(
+                raw["__pos__parties"],
+                f"{path}.parties[{index}]",
+                _("неизвестная сторона «{party}»{hint}; в плане: {known}").format(
+                    party=party, hint=hint, known=", ".join(party_ids)
+                ),
+            )
+    return Responsibility(raw["text"], tuple(raw["parties"]))
+
+
+def _build_task(
+    raw: Mapping[str, Any],
+    section: str,
+    party_ids: list[str],
+    chk: Checker,
+    path: str,
+) -> Task | None:
+    if not _sound(raw):
+        return None
+    schedule = None
+    if raw.get("schedule"):
+        sched = raw["schedule"]
+        given = [k for k in ("phrase", "windows", "on_demand") if k in sched]
+        if len(given) != 1:
+            chk.error(
+                sched["__pos__"],
+                f"{path}.schedule",
+                _(
+                    "нужен ровно один из ключей phrase, windows, on_demand (указано: {given})"
+                ).format(given=", ".join(given) or "—"),
+            )
+        windows = []
+        for index, window in enumerate(sched.get("windows") or ()):
+            start, due = window.get("start"), window["due"]
+            if start is not None and start > due:
+                chk.error(
+                    window["__pos__"],
+                    f"{path}.schedule.windows[{index}]",
+                    _("начало {start} позже срока {due}").format(start=start, due=due),
+                )
+            windows.append(Window(start, due))
+        schedule = Schedule(
+            phrase=sched.get("phrase"),
+            windows=tuple(windows),
+            on_demand=bool(sched.get("on_demand", False)),
+            why=sched["why"],
+        )
+    co = raw.get("co_responsible")
+    return Task(
+        id=raw["id"],
+        number=raw.get("number"),
+        section=section,
+        activity=raw["activity"],
+        deadline=raw["deadline"],
+        responsible=_responsibility(raw["responsible"], party_ids, chk, f"{path}.responsible"),
+        co_responsible=_responsibility(co, party_ids, chk, f"{path}.co_responsible")
+        if co
+        else None,
+        result=raw.get("result"),
+        schedule=schedule,
+        targets=_targets(raw.get("targets")),
+        target_unit=raw.get("target_unit"),
+        note=raw.get("note"),
+        position=raw["__pos__"],
+    )
+
+
+def _build_register(raw: Mapping[str, Any], chk: Checker) -> Register | None:
+    if any(raw.get(k) is INVALID for k in REGISTER.keys):
+        return None
+    orgs = raw["organisations"]
+    _unique(orgs, _("организация"), chk, "organisations")
+    if not _sound(raw):
+        return None
+    return Register(
+        id=raw["id"],
+        title=raw["title"],
+        example=bool(raw.get("example", False)),
+        organisations=tuple(
+            Organisation(
+                o["id"], o["name"], o.get("address"), o.get("website"), _contact(o.get("curator"))
+            )
+            for o in orgs
+        ),
+        source=chk.file,
+    )
+
+
+# --- checks across files ---------------------------------------------------
+
+
+def _related_file(start: Path, ident: str) -> Path | None:
+    """A plan or register file named ``ident`` near ``start`` (its folder,
+    ``orgs/`` beside it, or up to two folders above)."""
+    for folder in (start, *list(start.parents)[:2]):
+        for candidate in (folder / f"{ident}.yaml", folder / "orgs" / f"{ident}.yaml"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _check_links(
+    catalog: Catalog, files: list[Path], positions: dict[str, Position]
+) -> list[Problem]:
+    """Parents and registers must exist; registers found beside the files
+    read are loaded too, so a single plan file can be checked on its own."""
+    problems: list[Problem] = []
+    for plan in list(catalog.plans.values()):
+        start = Path(plan.source or ".").parent
+        for party in plan.parties:
+            if party.register and party.register not in catalog.registers:
+                found = _related_file(start, party.register)
+                if found is not None:
+                    data, errs = parse_file(found)
+                    chk = Checker(str(found))
+                    raw = check_document(REGISTER, data, chk) if not errs else INVALID
+                    reg = _build_register(raw, chk) if raw is not INVALID else None
+                    problems.extend(errs + chk.problems)
+                    if reg is not None and not chk.problems:
+                        catalog.registers[reg.id] = reg
+                        continue
+                problems.append(
+                    Problem(
+                        positions[f"{plan.id}/register/{party.id}"],
+                        _(
+                            "сторона «{party}»: нет реестра организаций «{register}» (ожидался файл orgs/{register}.yaml)"
+                        ).format(party=party.id, register=party.register),
+                    )
+                )
+        if (
+            plan.parent
+            and plan.parent not in catalog.plans
+            and _related_file(start, plan.parent) is None
+        ):
+            problems.append(
+                Problem(
+                    positions[f"{plan.id}/parent"],
+                    _("parent: нет плана «{parent}»; известны: {known}").format(
+                        parent=plan.parent, known=", ".join(sorted(catalog.plans)) or "—"
+                    ),
+                )
+            )
+    # A parent chain must end: a plan cannot be its own ancestor.
+    for plan in catalog.plans.values():
+        seen = {plan.id}
+        current = plan.parent
+        while current in catalog.plans:
+            if current in seen:
+                problems.append(
+                    Problem(
+                        positions.get(plan.id, Position(plan.source or "", 1, 1)),
+                        _("parent: цикл подчинения через «{id}»").format(id=current),
+                    )
+                )
+                break
+            seen.add(current)
+            current = catalog.plans[current].parent
+    return problems
+
+
+def context_of(plan: Plan) -> Context:
+    return Context(plan.period.start, plan.period.end, plan.school_years, plan.school_year)
+
+
+def _check_deadlines(plan: Plan) -> list[Problem]:
+    """Warnings for deadline phrases the engine did not fully understand."""
+    problems: list[Problem] = []
+    context = context_of(plan)
+    for task in plan.tasks():
+        phrases = [("deadline", task.deadline)]
+        if task.schedule and task.schedule.phrase:
+            phrases = [("schedule.phrase", task.schedule.phrase)]
+        for key, text in phrases:
+            if text is None:
+                continue
+            meaning = interpret(text, context)
+            position = task.position or Position(plan.source or "", 1, 1)
+            if not meaning.parsed:
+                problems.append(
+                    Problem(
+                        position,
+                        _("задача {task}: {key}: срок «{text}» не понят").format(
+                            task=task.id, key=key, text=text
+                        ),
+                        "warning",
+                    )
+                )
+            for warning in meaning.warnings:
+                problems.append(
+                    Problem(
+                        position,
+                        _("задача {task}: {key}: {warning}").format(
+                            task=task.id, key=key, warning=warning
+                        ),
+                        "warning",
+                    )
+                )
+    return problems
