@@ -1,3 +1,269 @@
-"""roadmap store commands."""
+"""``roadmap load``, ``roadmap plans``, ``roadmap show``: store plans and look at them.
+
+Each command calls :mod:`roadmap.storage.repository` in one unit of work
+and formats the result; the formatting helpers below are the only text.
+"""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from roadmap.app import App
+from roadmap.cli.root import main, pass_app
+from roadmap.i18n import _
+from roadmap.plans import read_catalog
+from roadmap.storage.db import write_session
+from roadmap.storage.repository import (
+    LoadReport,
+    PlanChanges,
+    PlanSummary,
+    PlanView,
+    RegisterChanges,
+    TaskView,
+    get_plan_view,
+    list_plans,
+    load_catalog,
+)
+
+FORMATS = click.Choice(["table", "json"])
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@pass_app
+def load(app: App, paths: tuple[Path, ...]) -> None:
+    """Загрузить (или обновить) планы и реестры в базу: PATH — файлы или каталоги.
+
+    Отметки о выполнении неизменённых сроков сохраняются; исчезнувшие сроки
+    снимаются, но их история остаётся."""
+    catalog = read_catalog(list(paths), strict=False)
+    for problem in catalog.warnings:
+        click.echo(str(problem), err=True)
+    with write_session(app.sessions) as session:
+        report = load_catalog(session, catalog, app.clock.now())
+    for line in describe_load(report):
+        click.echo(line)
+
+
+@main.command("plans")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_app
+def plans_command(app: App, fmt: str) -> None:
+    """Список загруженных планов: срок действия, задачи, сроки."""
+    with app.sessions() as session:
+        summaries = list_plans(session)
+    if fmt == "json":
+        click.echo(_json([summary_to_json(s) for s in summaries]))
+    elif not summaries:
+        click.echo(_("Планы не загружены (roadmap load PATH)"))
+    else:
+        click.echo(plans_table(summaries))
+
+
+@main.command()
+@click.argument("plan")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_app
+def show(app: App, plan: str, fmt: str) -> None:
+    """Показать план: задачи, сроки в тексте источника и понятые даты, показатели."""
+    with app.sessions() as session:
+        view = get_plan_view(session, plan)
+    if fmt == "json":
+        click.echo(_json(plan_to_json(view)))
+    else:
+        click.echo("\n".join(describe_plan(view)))
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def describe_load(report: LoadReport) -> Iterator[str]:
+    """One line per register and plan: what the load did."""
+    for reg in report.registers:
+        yield _("Реестр {id}: {what}").format(id=reg.register, what=_register_change(reg))
+    for plan in report.plans:
+        yield _("План {id}: {what}").format(id=plan.plan, what=_plan_change(plan))
+    if not report.registers and not report.plans:
+        yield _("Нечего загружать")
+
+
+def _register_change(reg: RegisterChanges) -> str:
+    if not reg.changed:
+        return _("без изменений")
+    if reg.new:
+        return _("новый, организаций {n}").format(n=len(reg.organisations_added))
+    parts = [_("описание изменено")] if reg.details_changed else []
+    for label, codes in (
+        (_("организации добавлены"), reg.organisations_added),
+        (_("изменены"), reg.organisations_changed),
+        (_("сняты"), reg.organisations_withdrawn),
+    ):
+        if codes:
+            parts.append(f"{label}: {', '.join(codes)}")
+    return "; ".join(parts)
+
+
+def _plan_change(plan: PlanChanges) -> str:
+    if not plan.changed:
+        return _("без изменений")
+    if plan.new:
+        return _("новый, сроков {n}").format(n=plan.occurrences_added)
+    parts = [_("описание изменено")] if plan.details_changed else []
+    for label, codes in (
+        (_("задачи добавлены"), plan.tasks_added),
+        (_("задачи изменены"), plan.tasks_changed),
+        (_("задачи сняты"), plan.tasks_withdrawn),
+    ):
+        if codes:
+            parts.append(f"{label}: {', '.join(codes)}")
+    counts = [
+        (_("добавлено"), plan.occurrences_added),
+        (_("изменено"), plan.occurrences_changed),
+        (_("снято"), plan.occurrences_withdrawn),
+        (_("восстановлено"), plan.occurrences_revived),
+    ]
+    if any(n for _label, n in counts):
+        listed = ", ".join(f"{label} {n}" for label, n in counts if n)
+        parts.append(_("сроки: {counts}").format(counts=listed))
+    return "; ".join(parts)
+
+
+def summary_to_json(summary: PlanSummary) -> dict[str, Any]:
+    return {
+        "id": summary.id,
+        "title": summary.title,
+        "period": {
+            "start": summary.period_start.isoformat(),
+            "end": summary.period_end.isoformat(),
+        },
+        "timezone": summary.timezone,
+        "tasks": summary.tasks,
+        "occurrences": summary.occurrences,
+    }
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def plans_table(summaries: list[PlanSummary]) -> str:
+    header = (_("План"), _("Название"), _("Период"), _("Задачи"), _("Сроки"))
+    rows = [
+        (
+            s.id,
+            _clip(s.title, 60),
+            f"{s.period_start.isoformat()} — {s.period_end.isoformat()}",
+            str(s.tasks),
+            str(s.occurrences),
+        )
+        for s in summaries
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [
+            cell.rjust(w) if i >= 3 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _windows_json(task: TaskView) -> list[dict[str, str | None]]:
+    return [
+        {"start": w.start.isoformat() if w.start else None, "due": w.due.isoformat()}
+        for w in task.occurrences
+    ]
+
+
+def plan_to_json(view: PlanView) -> dict[str, Any]:
+    """The ``roadmap show --format json`` object."""
+    return {
+        "id": view.id,
+        "title": view.title,
+        "authority": view.authority,
+        "period": {"start": view.period_start.isoformat(), "end": view.period_end.isoformat()},
+        "timezone": view.timezone,
+        "school_years": view.school_years,
+        "parent": view.parent,
+        "parties": [{"id": k, "name": v} for k, v in view.parties.items()],
+        "tasks": [
+            {
+                "id": t.id,
+                "number": t.number,
+                "section": t.section,
+                "activity": t.activity,
+                "deadline": t.deadline,
+                "responsible": t.responsible,
+                "co_responsible": t.co_responsible,
+                "parties": list(t.parties),
+                "result": t.result,
+                "occurrences": _windows_json(t),
+                "on_demand": t.on_demand,
+                "undated": t.undated,
+            }
+            for t in view.tasks
+        ],
+        "indicators": [
+            {
+                "id": i.id,
+                "name": i.name,
+                "unit": i.unit,
+                "targets": {str(y): v for y, v in i.targets.items()},
+            }
+            for i in view.indicators
+        ],
+    }
+
+
+def _dates(task: TaskView, limit: int = 4) -> str:
+    if task.occurrences:
+        shown = [
+            f"{w.start.isoformat()}..{w.due.isoformat()}" if w.start else w.due.isoformat()
+            for w in task.occurrences[:limit]
+        ]
+        more = len(task.occurrences) - limit
+        if more > 0:
+            shown.append(_("ещё {n}").format(n=more))
+        return ", ".join(shown)
+    if task.on_demand:
+        return _("по мере необходимости")
+    return _("срок не указан")
+
+
+def describe_plan(view: PlanView) -> Iterator[str]:
+    """The human form of ``roadmap show``."""
+    yield f"{view.id} — {view.title}"
+    yield view.authority
+    yield _("Период: {start} — {end} ({zone})").format(
+        start=view.period_start.isoformat(), end=view.period_end.isoformat(), zone=view.timezone
+    )
+    section = None
+    for task in view.tasks:
+        if task.section != section:
+            section = task.section
+            yield ""
+            yield task.section_title
+        yield f"  {task.number or task.id}  {task.activity}"
+        yield "      " + _("Срок: {text} → {dates}").format(
+            text=task.deadline or "—", dates=_dates(task)
+        )
+        yield "      " + _("Ответственные: {text}").format(text=task.responsible)
+        if task.result:
+            yield "      " + _("Результат: {text}").format(text=task.result)
+    if view.indicators:
+        yield ""
+        yield _("Показатели")
+        for ind in view.indicators:
+            targets = ", ".join(f"{y}: {v}" for y, v in ind.targets.items())
+            unit = f" ({ind.unit})" if ind.unit else ""
+            yield f"  {ind.name}{unit}: {targets}"

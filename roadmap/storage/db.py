@@ -1,0 +1,216 @@
+"""Engine, sessions, units of work and schema versioning.
+
+SQLite (the default, one file in the data directory) needs care to be safe
+with several processes (CLI, daemon) on one file:
+
+- every connection sets ``journal_mode=WAL`` (readers do not block the
+  writer), ``foreign_keys=ON`` and a ``busy_timeout`` (wait for a lock
+  instead of failing at once);
+- pysqlite's own, lazy BEGIN is disabled and we emit BEGIN ourselves in the
+  engine's ``begin`` event (the recipe of SQLAlchemy's SQLite docs). A unit
+  of work that writes (:func:`write_session`) begins with ``BEGIN
+  IMMEDIATE``: it takes the write lock up front, waiting up to the busy
+  timeout, so a read-then-write transaction can never fail half way with
+  «database is locked» (a deferred transaction that read first cannot be
+  upgraded while another process writes, and SQLite does not wait then).
+
+Example::
+
+    engine = open_engine("sqlite:////var/lib/roadmap/roadmap.db", data_dir=Path("/var/lib/roadmap"))
+    with write_session(session_factory(engine)) as session:
+        load_catalog(session, catalog, now)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from roadmap.errors import StorageError
+from roadmap.i18n import _
+
+BUSY_TIMEOUT_MS = 30_000
+# Execution option that marks a connection's next transaction as a writer.
+WRITE_OPTION = "roadmap_write"
+MIGRATIONS = "roadmap.storage:migrations"
+
+
+def open_engine(
+    url: str,
+    data_dir: Path | None = None,
+    *,
+    migrate: bool = True,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+) -> Engine:
+    """An engine for ``url`` with the schema at the code's version.
+
+    For a SQLite file, its directory (normally ``data_dir``) is created and
+    a writer waits up to ``busy_timeout_ms`` for another process's lock.
+    With ``migrate`` (the default) the schema is created or upgraded, and a
+    database newer than the code is refused (:class:`StorageError`)."""
+    parsed = make_url(url)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite:
+        database = parsed.database or ""
+        if database in ("", ":memory:") or database.startswith("file:"):
+            # Each pooled connection would see its own empty database.
+            raise StorageError(
+                _("Нужен файл базы SQLite, а не база в памяти: {url}").format(url=url)
+            )
+        if data_dir is not None:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if sqlite:
+        _configure_sqlite(engine, busy_timeout_ms)
+    if migrate:
+        ensure_schema(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite: we emit BEGIN below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            _ensure_wal(cursor, busy_timeout_ms)
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL, much faster
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(WRITE_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def _ensure_wal(cursor: Any, busy_timeout_ms: int) -> None:
+    """Switch the file to WAL (a persistent setting of the file).
+
+    Switching needs an exclusive lock and SQLite does not call the busy
+    handler for it, so two processes opening a new file at once would see
+    «database is locked»: retry for up to the busy timeout."""
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to ``engine``; objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work that writes: all of it is committed, or none.
+
+    On SQLite the transaction begins with ``BEGIN IMMEDIATE`` (see the module
+    doc); elsewhere it is an ordinary transaction.
+
+    Example::
+
+        with write_session(app.sessions) as session:
+            record_completion(session, occurrence_id, by="ivanova", at=now)
+    """
+    with factory() as session:
+        try:
+            # Asking for the connection with the option starts the
+            # transaction now, so the first statement already holds the lock.
+            session.connection(execution_options={WRITE_OPTION: True})
+            yield session
+            session.commit()
+        except OperationalError as err:
+            session.rollback()
+            if "locked" in str(err.orig):
+                raise StorageError(
+                    _("База данных занята другим процессом; повторите позже")
+                ) from err
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def alembic_config(script_location: str = MIGRATIONS) -> Config:
+    """A programmatic Alembic configuration (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", script_location)
+    return config
+
+
+def schema_version(engine: Engine) -> str | None:
+    """The database's schema revision, or None for a database without one."""
+    with engine.connect() as connection:
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return heads[0] if heads else None
+
+
+def ensure_schema(engine: Engine, script_location: str = MIGRATIONS) -> None:
+    """Create a new schema, or upgrade an older one to the code's version.
+
+    A database whose revision the code does not know (written by a newer
+    ``roadmap``) is refused with :class:`StorageError` and left untouched."""
+    config = alembic_config(script_location)
+    script = ScriptDirectory.from_config(config)
+    heads = set(script.get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+        connection.rollback()
+    if current == heads:
+        return  # the common case: no write lock taken
+    # Check again and migrate under the write lock: two processes opening a
+    # new database at once must not both create the tables.
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITE_OPTION: True})
+        with connection.begin():
+            current = set(MigrationContext.configure(connection).get_current_heads())
+            unknown = [rev for rev in current if _find(script, rev) is None]
+            if unknown:
+                raise StorageError(
+                    _(
+                        "База данных {url} создана более новой версией roadmap "
+                        "(версия схемы {found}, эта программа знает до {known}); "
+                        "обновите roadmap"
+                    ).format(
+                        url=engine.url.render_as_string(hide_password=True),
+                        found=", ".join(sorted(unknown)),
+                        known=", ".join(sorted(heads)),
+                    )
+                )
+            if current == heads:
+                return
+            config.attributes["connection"] = connection
+            command.upgrade(config, "heads")
+
+
+def _find(script: ScriptDirectory, revision: str) -> object | None:
+    try:
+        return script.get_revision(revision)
+    except Exception:  # alembic raises several kinds for an unknown id
+        return None

@@ -1,0 +1,244 @@
+"""The database schema as SQLAlchemy 2 typed ORM classes.
+
+Conventions:
+
+- every table has an integer surrogate key ``id`` (occurrences may reach
+  millions of rows: integer foreign keys keep rows and indexes small); the
+  id a plan file gives a plan, party, task or organisation is ``code``;
+- rows that users' history points at (tasks, parties, organisations,
+  occurrences) are never deleted: a vanished one gets ``withdrawn_at``;
+- :class:`Completion` is append-only (a correction is a new row that
+  ``supersedes`` the old one); the migration installs triggers that refuse
+  UPDATE and DELETE;
+- dates of the plan calendar are ``Date``; timestamps are
+  :class:`~roadmap.storage.types.UtcDateTime` (aware, stored as UTC).
+
+The schema itself is created and upgraded only by the Alembic migrations in
+:mod:`roadmap.storage.migrations`; these classes must match them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from roadmap.storage.types import UtcDateTime
+
+# Deterministic constraint names, so that migrations can refer to them.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Occurrence kinds.
+DATED = "dated"
+ON_DEMAND = "on_demand"
+UNDATED = "undated"
+
+# Completion actions.
+DONE = "done"
+REOPEN = "reopen"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class PlanRow(Base):
+    """A loaded road map (the plan-level fields of its YAML file)."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    authority: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64))
+    school_years: Mapped[bool] = mapped_column(Boolean)
+    school_year_start: Mapped[str] = mapped_column(String(5))  # "09-01"
+    school_year_end: Mapped[str] = mapped_column(String(5))  # "05-31"
+    parent: Mapped[str | None] = mapped_column(String(100))  # code; the parent may not be loaded
+    escalation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    source: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PartyRow(Base):
+    """A responsible party of a plan; ``register`` makes it fan out."""
+
+    __tablename__ = "parties"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    code: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(Text)
+    aliases: Mapped[list[str]] = mapped_column(JSON)
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    register: Mapped[str | None] = mapped_column(String(100))  # register code
+    escalation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RegisterRow(Base):
+    """A register of organisations (a municipality's schools)."""
+
+    __tablename__ = "registers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    example: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OrganisationRow(Base):
+    """One organisation of a register."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (UniqueConstraint("register_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id"))
+    code: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(Text)
+    curator_name: Mapped[str | None] = mapped_column(Text)
+    curator_email: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class TaskRow(Base):
+    """A task (activity) of a plan, with its source texts verbatim."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    code: Mapped[str] = mapped_column(String(100))
+    number: Mapped[str | None] = mapped_column(String(50))
+    section_code: Mapped[str] = mapped_column(String(100))
+    section_number: Mapped[str | None] = mapped_column(String(50))
+    section_title: Mapped[str] = mapped_column(Text)
+    activity: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[str | None] = mapped_column(Text)
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    result: Mapped[str | None] = mapped_column(Text)
+    responsible: Mapped[str] = mapped_column(Text)
+    co_responsible: Mapped[str | None] = mapped_column(Text)
+    parties: Mapped[list[str]] = mapped_column(JSON)  # party codes, responsible first
+    targets: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    target_unit: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    on_demand: Mapped[bool] = mapped_column(Boolean)
+    undated: Mapped[bool] = mapped_column(Boolean)
+    position: Mapped[int] = mapped_column(Integer)  # order in the plan
+    content_hash: Mapped[str] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OccurrenceRow(Base):
+    """One thing to do: a task's window for one party (and organisation).
+
+    ``key`` is the natural key (see :mod:`roadmap.occurrences`): reloads match
+    on it and calendars derive UIDs from it. ``sequence`` is bumped whenever
+    what a calendar shows of it changes."""
+
+    __tablename__ = "occurrences"
+    __table_args__ = (
+        Index("ix_occurrences_plan_id_due", "plan_id", "due"),
+        Index("ix_occurrences_due", "due"),
+        Index("ix_occurrences_task_id", "task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # DATED | ON_DEMAND | UNDATED
+    start: Mapped[date | None] = mapped_column(Date)
+    due: Mapped[date | None] = mapped_column(Date)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CompletionRow(Base):
+    """An append-only record that an occurrence was done (or reopened).
+
+    Evidence is a stored file (``evidence_sha256``, name, size, media type)
+    or a URL. A correction is a new row whose ``supersedes_id`` names the
+    row it replaces; rows are never updated or deleted."""
+
+    __tablename__ = "completions"
+    __table_args__ = (Index("ix_completions_occurrence_id", "occurrence_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrences.id"))
+    action: Mapped[str] = mapped_column(String(16))  # DONE | REOPEN
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    by: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    evidence_name: Mapped[str | None] = mapped_column(Text)
+    evidence_size: Mapped[int | None] = mapped_column(Integer)
+    evidence_media_type: Mapped[str | None] = mapped_column(String(255))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("completions.id"))
+
+
+class IndicatorRow(Base):
+    """A plan's indicator (target figure), replaced wholesale on reload."""
+
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    code: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class IndicatorTargetRow(Base):
+    """One yearly target of an indicator; ``value`` is a number or text as printed."""
+
+    __tablename__ = "indicator_targets"
+    __table_args__ = (UniqueConstraint("indicator_id", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    value: Mapped[Any] = mapped_column(JSON)

@@ -1,0 +1,59 @@
+"""Russian by default, English with --lang en or LANG: every message translated."""
+
+from __future__ import annotations
+
+import gettext
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from click.testing import CliRunner
+
+from roadmap.cli import main
+from roadmap.i18n import language_from_env
+
+ROOT = Path(__file__).resolve().parents[1]
+PO = ROOT / "roadmap/locale/en/LC_MESSAGES/roadmap.po"
+MO = PO.with_suffix(".mo")
+
+
+def code_msgids() -> set[str]:
+    ids: set[str] = set()
+    for package in ("roadmap", "scheduler", "notifications"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / package, keywords={"_": None, "N_": None}
+        ):
+            ids.add(message if isinstance(message, str) else message[0])
+    return ids
+
+
+def test_every_message_in_the_code_has_an_english_translation() -> None:
+    with PO.open("rb") as handle:
+        catalog = read_po(handle)
+    missing = sorted(m for m in code_msgids() if not (catalog.get(m) and catalog.get(m).string))
+    assert not missing, "run scripts/i18n.sh and translate: " + "; ".join(missing[:10])
+
+
+def test_compiled_catalogue_matches_po() -> None:
+    with PO.open("rb") as handle:
+        catalog = read_po(handle)
+    with MO.open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    stale = [m.id for m in catalog if m.id and m.string and compiled.gettext(m.id) != m.string]
+    assert not stale, "run scripts/i18n.sh to recompile: " + "; ".join(map(str, stale[:5]))
+
+
+def test_language_from_environment() -> None:
+    assert language_from_env({"LANG": "en_US.UTF-8"}) == "en"
+    assert language_from_env({"LANG": "ru_RU.UTF-8"}) == "ru"
+    assert language_from_env({"LANG": "C.UTF-8"}) == "ru"
+    assert language_from_env({}) == "ru"
+    assert language_from_env({"LANGUAGE": "en", "LANG": "ru_RU.UTF-8"}) == "en"
+
+
+def test_lang_env_switches_cli_to_english(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    ru = CliRunner().invoke(main, ["validate", str(missing)], env={"LANG": "ru_RU.UTF-8", "LANGUAGE": ""})
+    en = CliRunner().invoke(main, ["validate", str(missing)], env={"LANG": "en_US.UTF-8", "LANGUAGE": ""})
+    assert "нет такого файла или каталога" in ru.stderr
+    assert "no such file or directory" in en.stderr
