@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from roadmap.model import SchoolYear, Window
@@ -17,7 +18,7 @@ class Context:
     period_start: date
     period_end: date
     school_years: bool = False
-    school_year: SchoolYear = SchoolYear()
+    school_year: SchoolYear = SchoolYear()  # noqa: RUF009  frozen, safe to share
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Meaning:
 
     ``occurrences`` are sorted by ``due`` then ``start``; ``rule`` is the
     iCalendar RRULE text when the occurrences come from one recurrence
-    (calendars may reuse it), else None."""
+    (calendars may reuse it; it generates the ``due`` dates), else None."""
 
     text: str
     occurrences: tuple[Window, ...]
@@ -37,8 +38,31 @@ class Meaning:
 
 
 def interpret(text: str, context: Context) -> Meaning:
-    """Read ``text`` in ``context``. Never raises."""
-    raise NotImplementedError  # filled in by roadmap.deadlines.grammar
+    """Read ``text`` in ``context``. Never raises.
+
+    Example::
+
+        >>> ctx = Context(date(2023, 1, 1), date(2026, 12, 31))
+        >>> [(w.start, w.due) for w in interpret("Май 2023 года", ctx).occurrences]
+        [(datetime.date(2023, 5, 1), datetime.date(2023, 5, 31))]
+    """
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    return _interpret_cached(text, context)
+
+
+@lru_cache(maxsize=4096)
+def _interpret_cached(text: str, context: Context) -> Meaning:
+    from roadmap.deadlines.engine import read
+
+    return read(text, context)
+
+
+def interpret_uncached(text: str, context: Context) -> Meaning:
+    """:func:`interpret` without the memo (for benchmarks)."""
+    from roadmap.deadlines.engine import read
+
+    return read(text, context)
 
 
 def meaning_to_json(meaning: Meaning) -> dict[str, Any]:

@@ -1,0 +1,485 @@
+"""Atoms read in a plan's context → dated windows.
+
+Recurrences (yearly months, quarters, months, weekdays of a month, «до 10
+числа каждого месяца») expand through :mod:`dateutil.rrule`; each rrule
+generates the ``due`` dates and a small function gives each window's start.
+All dates are naive ``date``/midnight ``datetime`` values.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+from dateutil.rrule import MONTHLY, YEARLY, rrule, weekday
+
+from roadmap.deadlines.grammar import Group, Item, Part, Unit
+from roadmap.i18n import _
+from roadmap.model import SchoolYear
+
+StartOf = Callable[[date], date | None]
+
+
+def month_end(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+def shift_months(day: date, back: int, first: int) -> date:
+    """The day ``first`` (clamped) of the month ``back`` months before ``day``'s."""
+    index = day.year * 12 + day.month - 1 - back
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(first, month_end(year, month)))
+
+
+def _fmt(day: date | None) -> str:
+    return day.strftime("%d.%m.%Y") if day else "…"
+
+
+@dataclass
+class Rec:
+    """One recurrence: the rrule of due dates and how to find each start."""
+
+    freq: int
+    start_of: StartOf
+    bymonth: tuple[int, ...] | None = None
+    bymonthday: int | tuple[int, ...] | None = None
+    byweekday: weekday | None = None
+    bysetpos: int | None = None
+    clip_end: bool = False  # whole years: cut the last one at the period end
+
+    def rule(self, lo: date, hi: date) -> rrule:
+        return rrule(
+            self.freq,
+            # naive dates on both ends: rrule turns them into naive midnights
+            dtstart=lo,
+            until=hi,
+            bymonth=self.bymonth,
+            bymonthday=self.bymonthday,
+            byweekday=self.byweekday,
+            bysetpos=self.bysetpos,
+            cache=False,
+        )
+
+
+@dataclass
+class Result:
+    windows: list[tuple[date | None, date]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    sources: int = 0  # how many separate things produced windows
+    on_demand: bool = False
+    understood: bool = False
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+
+class Expander:
+    """Turns parsed parts into windows for one context."""
+
+    def __init__(self, lo: date, hi: date, school_years: bool, school_year: SchoolYear) -> None:
+        self.lo = lo
+        self.hi = hi
+        self.school_years = school_years
+        self.sy = school_year
+        self.out = Result()
+
+    # -- output ----------------------------------------------------------
+    def explicit(self, start: date | None, due: date) -> None:
+        """A window the text names with its year: kept even outside the period."""
+        if start is not None and start > due:
+            start, due = due, start
+        if due < self.lo or due > self.hi or (start is not None and start < self.lo):
+            self.out.warn(
+                _("Срок {start} – {due} выходит за период плана {lo} – {hi}").format(
+                    start=_fmt(start), due=_fmt(due), lo=_fmt(self.lo), hi=_fmt(self.hi)
+                )
+            )
+        self.out.windows.append((start, due))
+
+    def clipped(self, start: date, due: date) -> None:
+        """A window that means «throughout»: cut to the period."""
+        if due < self.lo or start > self.hi:
+            self.explicit(start, due)
+            return
+        self.out.windows.append((max(start, self.lo), min(due, self.hi)))
+
+    def recur(self, rec: Rec, lo: date | None = None, hi: date | None = None) -> None:
+        lo = lo or self.lo
+        hi = hi or self.hi
+        if lo > hi:
+            return
+        until = hi.replace(year=hi.year + 1, day=min(hi.day, 28)) if rec.clip_end else hi
+        exact = True
+        count = 0
+        for due in _dues(
+            rec.freq, rec.bymonth, rec.bymonthday, rec.byweekday, rec.bysetpos, lo, until
+        ):
+            start = rec.start_of(due)
+            if due > hi:
+                if start is None or start > hi:
+                    break
+                due = hi
+                exact = False
+            if start is not None and start < lo:
+                start = lo
+            self.out.windows.append((start, due))
+            count += 1
+        if count:
+            self.out.sources += 1
+            if exact:
+                self.out.rules.append(_rule_text(rec.rule(lo, hi)))
+            else:
+                self.out.rules.append("")
+
+    # -- school years ----------------------------------------------------
+    def school_bounds(self, first_year: int) -> tuple[date, date]:
+        (sm, sd), (em, ed) = self.sy.start, self.sy.end
+        end_year = first_year if (em, ed) >= (sm, sd) else first_year + 1
+        return date(first_year, sm, sd), date(end_year, em, min(ed, month_end(end_year, em)))
+
+    def year_rec(self) -> Rec:
+        """One window per year: calendar years, or school years running to the
+        day before the next school year starts (1 Sep – 31 Aug)."""
+        if not self.school_years:
+            return Rec(YEARLY, lambda d: date(d.year, 1, 1), (12,), 31, clip_end=True)
+        sm, sd = self.sy.start
+        before = date(2001, sm, sd) - timedelta(days=1)
+        return Rec(
+            YEARLY,
+            lambda d: d + timedelta(days=1) - _one_year(d + timedelta(days=1)),
+            (before.month,),
+            before.day,
+            clip_end=True,
+        )
+
+    def school_year_rec(self) -> Rec:
+        (sm, sd), (em, ed) = self.sy.start, self.sy.end
+        back = (em - sm) % 12 or 12
+        return Rec(YEARLY, lambda d: shift_months(d, back, sd), (em,), ed)
+
+    def half_rec(self) -> Rec:
+        if not self.school_years:
+            return Rec(YEARLY, lambda d: shift_months(d, 5, 1), (6, 12), -1)
+        (sm, sd), (em, _ed) = self.sy.start, self.sy.end
+        first_back = (12 - sm) % 12
+
+        def start_of(d: date) -> date:
+            return shift_months(d, first_back, sd) if d.month == 12 else date(d.year, 1, 1)
+
+        return Rec(YEARLY, start_of, (12, em), -1)
+
+    # -- atoms -----------------------------------------------------------
+    def part(self, part: Part, prior: bool) -> None:
+        atoms = part.atoms
+        groups = [a for a in atoms if isinstance(a, Group)]
+        scope: tuple[date, date] | None = None
+        named = [g for g in groups if g.school is not None and not g.items and not g.years]
+        if named and len(groups) > len(named):
+            # «в 2022-2023 учебном году в срок до …»: the school year only frames the rest
+            first = named[0].school
+            assert first is not None
+            start, _end = self.school_bounds(first)
+            scope = (start, shift_months(start, -12, 1) - timedelta(days=1))
+        for index, atom in enumerate(atoms):
+            content_follows = any(isinstance(a, Group | Unit) for a in atoms[index + 1 :])
+            if isinstance(atom, Group):
+                if scope is not None and atom in named:
+                    continue
+                self.group(atom, scope)
+                self.out.understood = True
+            elif isinstance(atom, Unit):
+                self.unit(atom, units=[a for a in atoms if isinstance(a, Unit)])
+                self.out.understood = True
+            elif atom.kind == "yearly":
+                self.out.understood = True
+                if content_follows:
+                    continue
+                if prior or self.out.windows:
+                    self.repeat_yearly()
+                else:
+                    self.recur(self.year_rec())
+            elif atom.kind == "standing":
+                self.out.understood = True
+                self.standing()
+            elif atom.kind == "rhythm":
+                self.out.understood = True
+                self.out.warn(
+                    _(
+                        "Ритм «{rhythm}» не разбит на отдельные дни: срок показан одним окном"
+                    ).format(rhythm=atom.text)
+                )
+
+    def standing(self) -> None:
+        """«постоянно»: the whole period, or after what came before («далее постоянно»)."""
+        if self.out.windows:
+            last = max(due for _start, due in self.out.windows)
+            if last < self.hi:
+                self.out.windows.append((last + timedelta(days=1), self.hi))
+                self.out.sources += 1
+        else:
+            self.out.windows.append((self.lo, self.hi))
+            self.out.sources += 1
+
+    def repeat_yearly(self) -> None:
+        """«с ежегодной корректировкой»: what came before, again every later year."""
+        for start, due in list(self.out.windows):
+            step = 1
+            while True:
+                try:
+                    new_due = due.replace(year=due.year + step)
+                except ValueError:
+                    new_due = due.replace(year=due.year + step, day=28)
+                if new_due > self.hi:
+                    break
+                new_start = None
+                if start is not None:
+                    try:
+                        new_start = start.replace(year=start.year + step)
+                    except ValueError:
+                        new_start = start.replace(year=start.year + step, day=28)
+                if (new_start, new_due) not in self.out.windows:
+                    self.out.windows.append((new_start, new_due))
+                step += 1
+        self.out.sources += 1
+
+    def unit(self, unit: Unit, units: list[Unit]) -> None:
+        kind = unit.kind
+        if kind == "period":
+            self.out.windows.append((self.lo, self.hi))
+            self.out.sources += 1
+        elif kind == "year":
+            self.recur(self.year_rec())
+        elif kind == "school_year":
+            self.recur(self.school_year_rec())
+        elif kind == "quarter":
+            self.recur(Rec(YEARLY, lambda d: shift_months(d, 2, 1), (3, 6, 9, 12), -1))
+        elif kind == "month":
+            if any(u.kind in ("monthday", "wdmonth") for u in units):
+                return  # «ежемесячно до 10 числа»: the day says it all
+            self.recur(Rec(MONTHLY, lambda d: date(d.year, d.month, 1), None, -1))
+        elif kind == "half":
+            self.recur(self.half_rec())
+        elif kind == "term":
+            backs = {10: 1, 12: 1, 3: 2, 5: 1}
+            self.recur(
+                Rec(YEARLY, lambda d: shift_months(d, backs[d.month], 1), (10, 12, 3, 5), -1)
+            )
+        elif kind == "trimester":
+            self.recur(Rec(YEARLY, lambda d: shift_months(d, 2, 1), (11, 2, 5), -1))
+        elif kind == "monthday":
+            day = unit.a
+            start_of: StartOf = _no_start if unit.deadline else _same_day
+            if day <= 28:
+                self.recur(Rec(MONTHLY, start_of, None, day))
+            else:
+                # «до 30 числа»: the 30th, or the month's last day when it is shorter
+                self.recur(Rec(MONTHLY, start_of, None, tuple(range(28, day + 1)), bysetpos=-1))
+        elif kind == "wdmonth":
+            nth, wd, month = unit.a, unit.b, unit.c
+            byweekday = weekday(wd, nth)
+            if month:
+                self.recur(Rec(YEARLY, _same_day, (month,), None, byweekday))
+            else:
+                self.recur(Rec(MONTHLY, _same_day, None, None, byweekday))
+
+    # -- groups ----------------------------------------------------------
+    def group(self, group: Group, scope: tuple[date, date] | None) -> None:
+        years = [y for a, b in group.years for y in range(a, b + 1)]
+        if not group.items:
+            self.years_only(group)
+            return
+        templates: list[Item] = []
+        for item in group.items:
+            if item.half:
+                item = self.half_item(item, calendar_year=bool(years))
+            if years:
+                for year in years:
+                    self.dated(item, group, year)
+            elif item.sy is not None or item.ey is not None:
+                self.dated(item, group, None)
+            else:
+                templates.append(item)
+        if not templates:
+            self.out.sources += 1
+            return
+        if group.open_from and not any(t.ranged for t in templates):
+            for item in templates:
+                self.open_yearless(item, scope)
+            return
+        if not group.yearly and scope is None:
+            self.out.warn(_("Год не указан: срок повторяется в каждом году периода плана"))
+        lo, hi = scope if scope else (self.lo, self.hi)
+        whole = [
+            t for t in templates if t.sm == t.em and t.sd == 1 and t.ed == 0 and not group.deadline
+        ]
+        if len(whole) == len(templates):
+            months = tuple(sorted({t.em for t in whole}))
+            rec = Rec(YEARLY, lambda d: date(d.year, d.month, 1), months, -1)
+            self.recur_scoped(rec, lo, hi, scope)
+            return
+        for item in templates:
+            self.recur_scoped(self.template_rec(item, group.deadline), lo, hi, scope)
+
+    def recur_scoped(self, rec: Rec, lo: date, hi: date, scope: tuple[date, date] | None) -> None:
+        before = len(self.out.windows)
+        self.recur(rec, lo, hi)
+        if scope is not None:
+            for start, due in self.out.windows[before:]:
+                if due < self.lo or due > self.hi:
+                    self.explicit(start, due)
+                    self.out.windows.pop()
+
+    def half_item(self, item: Item, calendar_year: bool) -> Item:
+        if calendar_year or not self.school_years:
+            return item
+        (sm, sd), (em, ed) = self.sy.start, self.sy.end
+        if item.half == 1:
+            return Item(sm, sd, 12, 0)
+        return Item(1, 1, em, ed)
+
+    def template_rec(self, item: Item, deadline: str | None) -> Rec:
+        due_month, due_day = item.em, item.ed or -1
+        if deadline == "start" and not item.single_day:
+            due_month, due_day = item.sm, item.sd
+        if item.single_day or (deadline and due_day > 0 and item.sd == item.ed):
+            start_of: StartOf = _same_day
+        else:
+            back = (item.em - item.sm) % 12
+            if back == 0 and item.ed and item.sd > item.ed:
+                back = 12
+            sd = item.sd
+            start_of = lambda d: shift_months(d, back, sd)  # noqa: E731
+        if deadline:
+            start_of = _no_start
+        return Rec(YEARLY, start_of, (due_month,), due_day)
+
+    def dated(self, item: Item, group: Group, year: int | None) -> None:
+        crosses = (item.sm, item.sd) > (item.em, item.ed or 32)
+        if item.ey is not None:
+            ey = item.ey
+        elif year is not None:
+            ey = year
+        else:
+            assert item.sy is not None
+            ey = item.sy + 1 if crosses else item.sy
+        sy = item.sy if item.sy is not None else (ey - 1 if crosses else ey)
+        try:
+            start = date(sy, item.sm, min(item.sd, month_end(sy, item.sm)))
+            if item.ed > month_end(ey, item.em) or item.sd > month_end(sy, item.sm):
+                raise ValueError
+            due = date(ey, item.em, item.ed or month_end(ey, item.em))
+        except ValueError:
+            self.out.warn(_("Несуществующая дата: «{text}»").format(text=group.text))
+            return
+        if group.open_from and not item.ranged:
+            self.explicit(start, max(self.hi, start))
+        elif group.deadline:
+            if group.deadline == "start" and not item.single_day:
+                due = start
+            self.explicit(None, due)
+        else:
+            self.explicit(start, due)
+
+    def open_yearless(self, item: Item, scope: tuple[date, date] | None) -> None:
+        lo, hi = scope if scope else (self.lo, self.hi)
+        for year in (lo.year, lo.year + 1):
+            day = min(item.sd, month_end(year, item.sm))
+            start = date(year, item.sm, day)
+            if start >= lo:
+                if start <= hi:
+                    self.out.windows.append((start, hi))
+                    self.out.sources += 1
+                return
+
+    def years_only(self, group: Group) -> None:
+        if group.school is not None:
+            start, due = self.school_bounds(group.school)
+            if group.within:
+                self.clipped(start, due)
+            elif group.deadline:
+                self.explicit(None, due if group.deadline == "end" else start)
+            else:
+                self.explicit(start, due)
+            self.out.sources += 1
+            return
+        for first, last in group.years:
+            if group.yearly:
+                rec = Rec(YEARLY, lambda d: date(d.year, 1, 1), (12,), 31, clip_end=True)
+                lo, hi = date(first, 1, 1), date(last, 12, 31)
+                inside_lo, inside_hi = max(lo, self.lo), min(hi, self.hi)
+                for year in range(first, last + 1):
+                    if date(year, 12, 31) < self.lo or date(year, 1, 1) > self.hi:
+                        self.explicit(date(year, 1, 1), date(year, 12, 31))
+                if inside_lo <= inside_hi:
+                    self.recur(rec, inside_lo, inside_hi)
+                    # the first year may start before the period: the rrule saw only its end
+                continue
+            start, due = date(first, 1, 1), date(last, 12, 31)
+            if group.within:
+                self.clipped(start, due)
+            elif group.deadline:
+                self.explicit(None, due if group.deadline == "end" else start)
+            elif group.open_from:
+                self.explicit(start, max(self.hi, start))
+            else:
+                self.explicit(start, due)
+            self.out.sources += 1
+
+
+@lru_cache(maxsize=1024)
+def _dues(
+    freq: int,
+    bymonth: tuple[int, ...] | None,
+    bymonthday: int | tuple[int, ...] | None,
+    byweekday: weekday | None,
+    bysetpos: int | None,
+    lo: date,
+    hi: date,
+) -> tuple[date, ...]:
+    """The due dates of one recurrence. Memoised: many phrases of a plan share
+    a period, and rrule's iteration is the costliest step of the engine."""
+    rule = rrule(
+        freq,
+        dtstart=lo,
+        until=hi,
+        bymonth=bymonth,
+        bymonthday=bymonthday,
+        byweekday=byweekday,
+        bysetpos=bysetpos,
+        cache=False,
+    )
+    return tuple(moment.date() for moment in rule)
+
+
+def _one_year(day: date) -> timedelta:
+    try:
+        return day - day.replace(year=day.year - 1)
+    except ValueError:
+        return day - day.replace(year=day.year - 1, day=28)
+
+
+def _same_day(day: date) -> date | None:
+    return day
+
+
+def _no_start(day: date) -> date | None:
+    return None
+
+
+def _rule_text(rule: rrule) -> str:
+    """The RRULE value of ``rule`` with a DATE-valued UNTIL (all-day deadlines)."""
+    for line in str(rule).splitlines():
+        if line.startswith("RRULE:"):
+            parts = []
+            for piece in line[len("RRULE:") :].split(";"):
+                if piece.startswith("UNTIL="):
+                    piece = piece[:14]
+                parts.append(piece)
+            return ";".join(parts)
+    return ""

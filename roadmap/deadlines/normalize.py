@@ -1,0 +1,190 @@
+"""Text as printed → a clean list of tokens.
+
+Tolerates what PDF extraction and typing leave behind: any case, ``ё``,
+every kind of dash, non-breaking and soft hyphens, footnote marks, words
+glued to numbers («февраль2023», «2022г.»), words broken by stray spaces
+(«сен тябрь», «г ода»), Latin look-alike letters inside Russian words and
+ordinal suffixes («1-й», «3-я»).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from roadmap.deadlines.lexicon import Lex, classify
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_FOOTNOTES = "*¹²³⁴⁵⁶⁷⁸⁹⁰†‡"
+_TRANSLATE = str.maketrans(
+    {
+        **dict.fromkeys(_DASHES, "-"),
+        **dict.fromkeys(_FOOTNOTES, " "),
+        "ё": "е",
+        "\xa0": " ",
+        "\u202f": " ",
+        "\u00ad": None,
+        "\u200b": None,
+        "і": "i",  # Ukrainian/Belarusian і typed for a Roman numeral
+        "«": " ",
+        "»": " ",
+        '"': " ",
+        "„": " ",
+        "“": " ",
+        "”": " ",
+        "[": "(",
+        "]": ")",
+        "\\": "/",
+    }
+)
+_TOKEN_RE = re.compile(r"(\d{1,2}:\d{2})|(\d+)|([a-zа-я]+)|([-.,;()/:+])")
+_LATIN_LOOKALIKE = str.maketrans("aeopcxykmthb", "аеорсхукмтнв")
+_HAS_CYR = re.compile(r"[а-я]")
+_HAS_LAT = re.compile(r"[a-z]")
+_ORD_SUFFIXES = frozenset(
+    {"й", "я", "е", "го", "м", "ом", "ое", "ая", "ий", "ый", "ой", "ых", "ю", "ую"}
+)
+
+
+@dataclass(slots=True)
+class Tok:
+    """One token: ``kind`` is «num», «word», «time» or the punctuation mark
+    itself; ``space`` tells whether whitespace preceded it."""
+
+    kind: str
+    text: str
+    space: bool
+    num: int = 0
+    lex: Lex | None = None
+    ordinal: bool = False
+    pos: int = 0  # offset in the normalised text (see :func:`joined`)
+
+
+def fold(text: str) -> str:
+    """Lower-case, fold ``ё``, dashes, quotes and invisible characters."""
+    return text.lower().translate(_TRANSLATE)
+
+
+def _word(text: str) -> str:
+    if _HAS_LAT.search(text) and _HAS_CYR.search(text):
+        return text.translate(_LATIN_LOOKALIKE)
+    return text
+
+
+def tokenize(text: str) -> list[Tok]:
+    """Split folded text into tokens and repair what extraction broke."""
+    folded = fold(text)
+    raw: list[Tok] = []
+    last_end = 0
+    for match in _TOKEN_RE.finditer(folded):
+        space = match.start() > last_end or not raw
+        last_end = match.end()
+        time, num, word, punct = match.groups()
+        if time:
+            raw.append(Tok("time", time, space))
+        elif num:
+            raw.append(Tok("num", num, space, num=int(num[:9])))
+        elif word:
+            word = _word(word)
+            raw.append(Tok("word", word, space, lex=classify(word)))
+        else:
+            raw.append(Tok(punct, punct, space))
+    return _repair(raw)
+
+
+def _known(tok: Tok) -> bool:
+    return tok.lex is not None
+
+
+def _repair(raw: list[Tok]) -> list[Tok]:
+    out: list[Tok] = []
+    i, n = 0, len(raw)
+    while i < n:
+        tok = raw[i]
+        if tok.kind == "word":
+            merged = _merge_broken(raw, i)
+            if merged is not None:
+                tok, i = merged
+                out.append(tok)
+                continue
+        if tok.kind == "num":
+            # «1-й», «3-я», «2-е», «1й»: an ordinal number.
+            if (
+                i + 2 < n
+                and raw[i + 1].kind == "-"
+                and not raw[i + 1].space
+                and raw[i + 2].kind == "word"
+                and not raw[i + 2].space
+                and raw[i + 2].text in _ORD_SUFFIXES
+            ):
+                out.append(Tok("num", tok.text, tok.space, num=tok.num, ordinal=True))
+                i += 3
+                continue
+            if (
+                i + 1 < n
+                and raw[i + 1].kind == "word"
+                and not raw[i + 1].space
+                and raw[i + 1].text in _ORD_SUFFIXES
+            ):
+                out.append(Tok("num", tok.text, tok.space, num=tok.num, ordinal=True))
+                i += 2
+                continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+def _merge_broken(raw: list[Tok], i: int) -> tuple[Tok, int] | None:
+    """Join «сен тябрь» or «г ода» when the joined word is known and the
+    pieces are not all words in their own right."""
+    for width in (3, 2):
+        if i + width > len(raw):
+            continue
+        parts = raw[i : i + width]
+        if any(p.kind != "word" for p in parts):
+            continue
+        if all(_known(p) for p in parts):
+            continue
+        joined = "".join(p.text for p in parts)
+        lex = classify(joined)
+        if lex is None:
+            continue
+        # A fuzzy month match on a joined word is too loose: demand an exact form.
+        if lex.kind == "month" and len(joined) > 4 and joined[:3] not in _MONTH_HEADS:
+            continue
+        return Tok("word", joined, parts[0].space, lex=lex), i + width
+    return None
+
+
+_MONTH_HEADS = frozenset(
+    {
+        "янв",
+        "фев",
+        "мар",
+        "апр",
+        "май",
+        "мая",
+        "мае",
+        "июн",
+        "июл",
+        "авг",
+        "сен",
+        "окт",
+        "ноя",
+        "дек",
+    }
+)
+
+
+def joined(tokens: list[Tok]) -> str:
+    """The tokens as one normalised string (single spaces); sets ``pos``."""
+    pieces: list[str] = []
+    pos = 0
+    for tok in tokens:
+        if pieces:
+            pieces.append(" ")
+            pos += 1
+        tok.pos = pos
+        pieces.append(tok.text)
+        pos += len(tok.text)
+    return "".join(pieces)

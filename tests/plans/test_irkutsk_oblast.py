@@ -1,0 +1,131 @@
+"""Irkutsk oblast regional road map (seed 003) in plans/irkutsk-oblast-2020-2024.yaml."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+PLAN = "irkutsk-oblast-2020-2024"
+SEED = "003"
+# Rows whose cells the extraction broke over two lines of the table.
+SPLIT_ROWS = {"2.1", "4.2"}
+
+
+@pytest.fixture(scope="module")
+def plan(load_plan):
+    return load_plan(PLAN)
+
+
+@pytest.fixture(scope="module")
+def tasks(plan, tasks_of):
+    return tasks_of(plan)
+
+
+def test_header(plan):
+    assert plan["kind"] == "plan"
+    assert plan["id"] == PLAN
+    assert plan["timezone"] == "Asia/Irkutsk"
+    assert str(plan["period"]["start"]) == "2020-01-01"
+    assert str(plan["period"]["end"]) == "2024-12-31"
+    assert "parent" not in plan
+    assert plan["escalation"]["email"].endswith("example.org")
+
+
+def test_counts(plan, tasks, seed_text):
+    assert [len(s["tasks"]) for s in plan["sections"]] == [4, 3, 6, 8, 4]
+    assert len(tasks) == 25
+    # the source numbers 25 rows «N.M» (sections are «N.»)
+    numbers = re.findall(r"(?:^| )(\d\.\d)\.?(?= )", seed_text(SEED))
+    assert len(set(numbers)) == 25
+
+
+def test_ids_unique(plan, tasks):
+    for ids in (
+        [t["id"] for t in tasks],
+        [s["id"] for s in plan["sections"]],
+        [p["id"] for p in plan["parties"]],
+    ):
+        assert all(isinstance(i, str) for i in ids)
+        assert not [i for i, n in Counter(ids).items() if n > 1]
+
+
+def test_texts_verbatim(plan, tasks, seed_text, normalise, in_source):
+    source = seed_text(SEED)
+    assert normalise(plan["title"]) in source
+    for section in plan["sections"]:
+        assert normalise(section["title"]) in source, section["id"]
+    for task in tasks:
+        for key in ("activity", "deadline", "result"):
+            text = task[key]
+            assert text == text.strip(), (task["id"], key)
+            if task["id"] in SPLIT_ROWS:
+                # row broken over two lines, the other cells in between
+                assert in_source(text, source, pieces=2), (task["id"], key, text)
+            else:
+                assert normalise(text) in source, (task["id"], key, text)
+        for key in ("responsible", "co_responsible"):
+            if key in task:
+                assert in_source(task[key]["text"], source, pieces=2), (task["id"], key)
+
+
+def test_cases_phrases_present(tasks, deadline_cases):
+    cases = deadline_cases(PLAN)
+    assert len(cases) == 17
+    by_id = {t["id"]: t["deadline"] for t in tasks}
+    for case in cases:
+        assert by_id[case["item"]] == case["text"], case
+
+
+def test_two_responsible_columns(plan, tasks):
+    parties = {p["id"]: p for p in plan["parties"]}
+    regional = {"ministry", "rikp"}
+    for task in tasks:
+        assert set(task["responsible"]["parties"]) <= regional, task["id"]
+        assert task["responsible"]["parties"]
+        if "co_responsible" in task:
+            assert task["co_responsible"]["parties"] == ["oo"], task["id"]
+    without_oo_column = [t["id"] for t in tasks if "co_responsible" not in t]
+    assert without_oo_column == ["1.1", "1.3", "5.1"]
+    # all schools of the region: no register of its own
+    assert "register" not in parties["oo"]
+
+
+def test_party_wordings_are_aliases(plan, tasks):
+    parties = {p["id"]: p for p in plan["parties"]}
+    for task in tasks:
+        for key in ("responsible", "co_responsible"):
+            if key in task:
+                for party_id in task[key]["parties"]:
+                    own = parties[party_id].get("aliases", [])
+                    assert any(a in task[key]["text"] for a in own), (task["id"], party_id)
+
+
+def test_targets(tasks):
+    by_id = {t["id"]: t for t in tasks}
+    expected = {
+        "2.2": ({2020: 1, 2021: 2, 2022: 2, 2023: 2, 2024: 2}, "семинаров"),
+        "2.3": ({2021: 100, 2022: 100, 2023: 100, 2024: 100}, "чел."),
+        "3.3": ({2021: 50, 2022: 80, 2023: 100, 2024: 150}, "участников"),
+        "3.5": ({2021: 50, 2022: 50, 2023: 50, 2024: 50}, "практик"),
+        "3.6": ({2021: 15, 2022: 20, 2023: 40, 2024: 50}, "участников"),
+        "4.2": ({2021: 100, 2022: 200, 2023: 300, 2024: 500}, "записей"),
+        "4.3": ({2021: 1500, 2022: 3000, 2023: 5000, 2024: 10000}, "записей"),
+        "4.4": ({2021: 500, 2022: 1000, 2023: 1800, 2024: 3000}, "записей"),
+        "4.7": ({2021: 50, 2022: 50, 2023: 50, 2024: 50}, "публикаций"),
+    }
+    for task_id, (targets, unit) in expected.items():
+        task = by_id[task_id]
+        assert dict(task["targets"]) == targets, task_id
+        assert task["target_unit"] == unit, task_id
+    assert {t["id"] for t in tasks if "targets" in t} == set(expected)
+
+
+def test_explicit_yearly_targets_match_result_text(tasks):
+    """Where the result spells «2021 г. – 100 записей …», targets say the same."""
+    for task in tasks:
+        pairs = re.findall(r"(20\d\d) г\. [–-] (\d+) (\w+)", task["result"])
+        if pairs:
+            assert {int(y): int(v) for y, v, _ in pairs} == dict(task["targets"]), task["id"]
+            assert {u for _, _, u in pairs} == {task["target_unit"]}, task["id"]
