@@ -303,7 +303,7 @@ def check_paths(paths: Iterable[Path], strict: bool = False) -> tuple[Catalog, l
             continue
         chk = Checker(str(path))
         kind = data.get("kind") if isinstance(data, Mapping) else None
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             chk.error(
                 chk.at(0, 0),
                 "kind",
@@ -690,7 +690,7 @@ def _check_deadlines(plan: Plan) -> list[Problem]:
                         "warning",
                     )
                 )
-            for warning in meaning.warnings:
+            for warning in meaning.doubts():
                 problems.append(
                     Problem(
                         position,

@@ -7,6 +7,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from roadmap.i18n import get_language
 from roadmap.model import SchoolYear, Window
 
 
@@ -35,6 +36,13 @@ class Meaning:
     parsed: bool
     warnings: tuple[str, ...] = ()
     rule: str | None = None
+    #: the warnings that only report a rule applied as specified (a year
+    #: repeated by rule 5, a time of day dropped): not doubts about the text
+    notes: tuple[str, ...] = ()
+
+    def doubts(self) -> tuple[str, ...]:
+        """The warnings that question the reading of the text."""
+        return tuple(w for w in self.warnings if w not in self.notes)
 
 
 def interpret(text: str, context: Context) -> Meaning:
@@ -48,11 +56,12 @@ def interpret(text: str, context: Context) -> Meaning:
     """
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    return _interpret_cached(text, context)
+    # The language is part of the key: warnings are translated text.
+    return _interpret_cached(text, context, get_language())
 
 
 @lru_cache(maxsize=4096)
-def _interpret_cached(text: str, context: Context) -> Meaning:
+def _interpret_cached(text: str, context: Context, language: str) -> Meaning:
     from roadmap.deadlines.engine import read
 
     return read(text, context)

@@ -60,7 +60,7 @@ def _read(text: str, context: Context) -> Meaning:
     if has_rhythm and not out.windows and not out.on_demand:
         out.windows.append((lo, hi))
     for time in times:
-        out.warn(_("Время суток не учитывается: {time}").format(time=time))
+        out.warn(_("Время суток не учитывается: {time}").format(time=time), note=True)
     if ignored and out.understood:
         out.warn(_("Часть фразы не понята и пропущена: «{words}»").format(words=" ".join(ignored)))
     if not out.understood:
@@ -76,4 +76,5 @@ def _read(text: str, context: Context) -> Meaning:
         parsed=out.understood,
         warnings=tuple(out.warnings),
         rule=rule,
+        notes=tuple(out.notes),
     )

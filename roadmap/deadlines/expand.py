@@ -69,14 +69,19 @@ class Rec:
 class Result:
     windows: list[tuple[date | None, date]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the informational ones
     rules: list[str] = field(default_factory=list)
     sources: int = 0  # how many separate things produced windows
     on_demand: bool = False
     understood: bool = False
 
-    def warn(self, message: str) -> None:
+    def warn(self, message: str, note: bool = False) -> None:
+        """Record a warning; ``note`` marks one that reports a rule applied
+        as specified (year repeated, time of day dropped), not a doubt."""
         if message not in self.warnings:
             self.warnings.append(message)
+            if note:
+                self.notes.append(message)
 
 
 class Expander:
@@ -212,7 +217,8 @@ class Expander:
                 self.out.warn(
                     _(
                         "Ритм «{rhythm}» не разбит на отдельные дни: срок показан одним окном"
-                    ).format(rhythm=atom.text)
+                    ).format(rhythm=atom.text),
+                    note=True,
                 )
 
     def standing(self) -> None:
@@ -313,7 +319,7 @@ class Expander:
                 self.open_yearless(item, scope)
             return
         if not group.yearly and scope is None:
-            self.out.warn(_("Год не указан: срок повторяется в каждом году периода плана"))
+            self.out.warn(_("Год не указан: срок повторяется в каждом году периода плана"), note=True)
         lo, hi = scope if scope else (self.lo, self.hi)
         whole = [
             t for t in templates if t.sm == t.em and t.sd == 1 and t.ed == 0 and not group.deadline
