@@ -300,10 +300,18 @@ class Expander:
         if not group.items:
             self.years_only(group)
             return
+        if group.school is not None and not years and scope is None:
+            # «2 полугодие 2023-2024 учебного года», «сентябрь 2023/24 уч. г.»:
+            # the named school year is the group's own year.
+            first, _end = self.school_bounds(group.school)
+            scope = (first, shift_months(first, -12, 1) - timedelta(days=1))
         templates: list[Item] = []
         for item in group.items:
             if item.half:
-                item = self.half_item(item, calendar_year=bool(years))
+                item = self.half_item(
+                    item, calendar_year=bool(years) and group.school is None,
+                    school=group.school is not None,
+                )
             if years:
                 for year in years:
                     self.dated(item, group, year)
@@ -341,8 +349,9 @@ class Expander:
                     self.explicit(start, due)
                     self.out.windows.pop()
 
-    def half_item(self, item: Item, calendar_year: bool) -> Item:
-        if calendar_year or not self.school_years:
+    def half_item(self, item: Item, calendar_year: bool, school: bool = False) -> Item:
+        """A half-year item as calendar or school half (Sep–Dec / Jan–May)."""
+        if calendar_year or not (self.school_years or school):
             return item
         (sm, sd), (em, ed) = self.sy.start, self.sy.end
         if item.half == 1:
