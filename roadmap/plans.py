@@ -23,7 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from roadmap.deadlines import Context, interpret
+from roadmap.deadlines import interpret
 from roadmap.errors import PlanError
 from roadmap.i18n import _
 from roadmap.model import (
@@ -44,6 +44,7 @@ from roadmap.model import (
     Task,
     Window,
 )
+from roadmap.occurrences import context_of
 from roadmap.schema import (
     INVALID,
     Bool,
@@ -661,10 +662,6 @@ def _check_links(
             seen.add(current)
             current = catalog.plans[current].parent
     return problems
-
-
-def context_of(plan: Plan) -> Context:
-    return Context(plan.period.start, plan.period.end, plan.school_years, plan.school_year)
 
 
 def _check_deadlines(plan: Plan) -> list[Problem]:
