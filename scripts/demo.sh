@@ -2,12 +2,7 @@
 # Set up a Python 3.11 venv (if missing), install roadmap, load the road maps
 # of plans/ into the default SQLite database and show today's picture.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3.11}
-command -v "$PY" >/dev/null || PY=python3
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e .
+source "$(dirname "$0")/_venv.sh" ""
 .venv/bin/roadmap validate plans/
 .venv/bin/roadmap load plans/
 .venv/bin/roadmap plans
