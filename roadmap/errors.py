@@ -48,3 +48,10 @@ class StorageError(RoadmapError):
     """The database cannot be used (wrong schema version, locked, ...)."""
 
     EXIT_CODE = 1
+
+
+class EvidenceError(UsageError):
+    """An evidence file or URL that is refused (the message names the file
+    and what is accepted). Failures of the store itself are :class:`StorageError`."""
+
+    EXIT_CODE = 2
