@@ -11,8 +11,12 @@ from __future__ import annotations
 from roadmap.cli.root import main, pass_app
 
 # Importing a module registers its commands on ``main``.
-from roadmap.cli import deadline as _deadline  # noqa: E402,F401  isort: skip
-from roadmap.cli import plans as _plans  # noqa: E402,F401  isort: skip
-from roadmap.cli import store as _store  # noqa: E402,F401  isort: skip
+from roadmap.cli import deadline as _deadline  # noqa: F401  isort: skip
+from roadmap.cli import plans as _plans  # noqa: F401  isort: skip
+from roadmap.cli import store as _store  # noqa: F401  isort: skip
+from roadmap.cli import track as _track  # noqa: F401  isort: skip
+from roadmap.cli import calendar as _calendar  # noqa: F401  isort: skip
+from roadmap.cli import remind as _remind  # noqa: F401  isort: skip
+from roadmap.cli import report as _report  # noqa: F401  isort: skip
 
 __all__ = ["main", "pass_app"]

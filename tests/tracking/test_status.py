@@ -1,0 +1,180 @@
+"""``roadmap status`` and :func:`roadmap.tracking.status_rows`: boundaries,
+plan-local midnight, fan-out, filters, formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from roadmap.app import App, Clock
+from roadmap.cli import root
+from roadmap.status import Status
+from roadmap.tracking import StatusFilter, status_rows
+
+from .conftest import IRK, MSK, PLAN, SCHOOLS, Run, write_plans
+
+JSON_KEYS = {"plan", "task", "number", "org", "party", "start", "due", "status", "days_overdue"}
+
+
+def status_json(run: Run, *args: str, **env: str) -> list[dict[str, Any]]:
+    result = run("status", "--format", "json", *args, **env)
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert isinstance(rows, list)
+    return rows
+
+
+def one(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any]:
+    found = [r for r in rows if all(r[k] == v for k, v in match.items())]
+    assert len(found) == 1, (match, found)
+    return found[0]
+
+
+def test_due_today_is_due_soon_and_yesterday_overdue(run: Run, loaded: Path) -> None:
+    on_day = status_json(run, "--plan", IRK, "--today", "2024-03-01")
+    row = one(on_day, task="1.2")
+    assert (row["status"], row["days_overdue"]) == ("due_soon", 0)
+    day_after = status_json(run, "--plan", IRK, "--today", "2024-03-02")
+    row = one(day_after, task="1.2")
+    assert (row["status"], row["days_overdue"]) == ("overdue", 1)
+    assert set(row) >= JSON_KEYS
+
+
+def test_lookahead_from_settings(run: Run, loaded: Path) -> None:
+    row = one(status_json(run, "--plan", IRK, "--today", "2024-02-20"), task="1.2")
+    assert row["status"] == "due_soon"  # 10 days ahead, default look-ahead 14
+    row = one(
+        status_json(run, "--plan", IRK, "--today", "2024-02-20", ROADMAP_LOOKAHEAD_DAYS="5"),
+        task="1.2",
+    )
+    assert row["status"] == "upcoming"
+
+
+IRKUTSK_JUST_PAST_MIDNIGHT = datetime(2023, 12, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 Jan in Irkutsk
+
+
+def test_irkutsk_midnight_core(app: App) -> None:
+    clock = Clock(now=lambda: IRKUTSK_JUST_PAST_MIDNIGHT)
+    with app.sessions() as session:
+        rows = status_rows(session, clock.today, StatusFilter(task="1.6"))
+    by_plan = {r.plan: r for r in rows}
+    assert by_plan[IRK].today == date(2024, 1, 1)
+    assert (by_plan[IRK].status, by_plan[IRK].days_overdue) == (Status.OVERDUE, 1)
+    assert by_plan[MSK].today == date(2023, 12, 31)  # 19:30 in Moscow
+    assert by_plan[MSK].status is Status.DUE_SOON
+
+
+def test_irkutsk_midnight_cli(run: Run, loaded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line with an injected clock (the group builds the App)."""
+    clock = Clock(now=lambda: IRKUTSK_JUST_PAST_MIDNIGHT)
+    monkeypatch.setattr(root, "App", lambda config_path=None: App(config_path, clock=clock))
+    rows = status_json(run, "--overdue")
+    assert {(r["plan"], r["task"]) for r in rows if r["task"] == "1.6"} == {(IRK, "1.6")}
+
+
+def test_fan_out_one_row_per_organisation(run: Run, loaded: Path) -> None:
+    rows = status_json(run, "--plan", IRK, "--party", "oo", "--today", "2024-01-10")
+    assert {r["task"] for r in rows} == {"1.1"}
+    by_due: dict[str, list[str]] = {}
+    for r in rows:
+        by_due.setdefault(r["due"], []).append(r["org"])
+    assert sorted(by_due) == ["2023-01-31", "2024-01-31", "2025-01-31"]
+    for orgs in by_due.values():
+        assert sorted(orgs) == list(SCHOOLS)
+    imcro = [r for r in status_json(run, "--plan", IRK, "--party", "imcro") if r["task"] == "1.1"]
+    assert len(imcro) == 3 and all(r["org"] is None for r in imcro)
+    only = status_json(run, "--plan", IRK, "--org", "school-2")
+    assert {r["org"] for r in only} == {"school-2"} and len(only) == 3
+
+
+def test_undated_and_on_demand(run: Run, loaded: Path) -> None:
+    rows = status_json(run, "--plan", IRK, "--today", "2024-01-10")
+    assert one(rows, task="1.3")["status"] == "undated"
+    assert one(rows, task="1.4")["status"] == "on_demand"
+    table = run("status", "--plan", IRK, "--today", "2024-01-10").stdout
+    line = next(x for x in table.splitlines() if "Мониторинг" in x)
+    assert "срок не указан" in line
+
+
+def test_overdue_and_due_within_filters(run: Run, loaded: Path) -> None:
+    today = ("--plan", IRK, "--today", "2024-02-10")
+    overdue = status_json(run, *today, "--overdue")
+    assert overdue and {r["status"] for r in overdue} == {"overdue"}
+    assert {r["due"] for r in overdue} == {"2023-01-31", "2023-03-01", "2023-12-31", "2024-01-31"}
+    within = status_json(run, *today, "--due-within", "25")
+    assert {r["status"] for r in within} == {"overdue", "upcoming"}  # 20 days > look-ahead 14
+    assert "2024-03-01" in {r["due"] for r in within}
+    assert all(r["due"] <= "2024-03-06" for r in within)
+    soon = status_json(run, *today, "--due-within", "19")
+    assert "2024-03-01" not in {r["due"] for r in soon}
+
+
+HEADERS = ("План", "№", "Мероприятие", "Сторона", "Организация", "Срок", "Статус",
+           "Дней просрочки", "Документ")
+
+
+@pytest.mark.parametrize("columns", [60, 90, 120, 200])
+def test_table_headers_totals_and_fit(run: Run, loaded: Path, columns: int) -> None:
+    result = run("status", "--plan", IRK, "--today", "2024-02-10", COLUMNS=str(columns))
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.rstrip("\n").splitlines()
+    rows = status_json(run, "--plan", IRK, "--today", "2024-02-10")
+    # header, one line per row, blank, totals (wrapped to the terminal)
+    table, blank, totals = lines[: 1 + len(rows)], lines[1 + len(rows)], lines[2 + len(rows):]
+    assert blank == "" and totals[0].startswith(f"Итого {len(rows)}: просрочено")
+    assert all(line.startswith("te") for line in table[1:])
+    assert all(len(line) <= columns for line in table + totals), max(table, key=len)
+    if columns >= 200:
+        assert all(title in lines[0] for title in HEADERS)
+    if columns < 200:
+        assert "…" in result.stdout  # the long activity was shortened, not wrapped
+    else:
+        assert "Назначение кураторов внедрения целевой модели наставничества" in result.stdout
+
+
+def test_csv_parses_with_header(run: Run, loaded: Path) -> None:
+    result = run("status", "--plan", IRK, "--today", "2024-02-10", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert set(rows[0]) >= JSON_KEYS
+    assert len(rows) == len(status_json(run, "--plan", IRK, "--today", "2024-02-10"))
+    assert any(r["activity"].startswith("Назначение кураторов") for r in rows)
+    assert one(rows, task="1.3")["due"] == ""
+
+
+def test_withdrawn_rows_only_on_request(run: Run, loaded: Path, tmp_path: Path) -> None:
+    done = run("done", IRK, "1.6", "--url", "https://example.org/1.6", "--today", "2023-12-01")
+    assert done.exit_code == 0, done.stderr
+    without_16 = PLAN.format(id=IRK, zone="Asia/Irkutsk").split('      - id: "1.6"')[0]
+    write_plans(tmp_path / "plans", irk_plan=without_16)
+    assert run("load", str(tmp_path / "plans")).exit_code == 0
+    assert all(r["task"] != "1.6" for r in status_json(run, "--plan", IRK))
+    rows = status_json(run, "--plan", IRK, "--withdrawn")
+    assert one(rows, task="1.6")["status"] == "withdrawn"
+    # Its history stays.
+    log = run("history", IRK, "1.6", "--format", "json")
+    assert log.exit_code == 0, log.stderr
+    assert [e["action"] for e in json.loads(log.stdout)] == ["done"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "suggestion", "listed"),
+    [
+        ("--plan", "test-irq", "«test-irk»", "test-msk"),
+        ("--party", "imcr", "«imcro»", "oo"),
+        ("--org", "school-4", "«school-1»", "school-3"),
+    ],
+)
+def test_unknown_names_suggest(
+    run: Run, loaded: Path, option: str, value: str, suggestion: str, listed: str
+) -> None:
+    result = run("status", option, value)
+    assert result.exit_code == 1
+    assert suggestion in result.stderr and listed in result.stderr
+    assert "может быть" in result.stderr
