@@ -1,0 +1,532 @@
+"""``roadmap report PLAN``: the coordinator's view of a plan.
+
+The numbers come from :func:`roadmap.report.build_report` (see its module
+doc for what «current» means); this module only formats them:
+
+- ``table`` (default): tasks, organisations and child plans, fitted to the
+  terminal width;
+- ``json``: one object — ``plan``, ``title``, ``timezone``, ``today``,
+  ``due_soon_days``, ``statuses`` (status → label), ``counts`` (the plan's
+  cells per status), ``occurrences`` (current occurrences counted),
+  ``tasks`` [{``task``, ``number``, ``section``, ``activity``, ``deadline``,
+  ``kind`` (dated | on_demand | undated), ``counts`` {status: units},
+  ``occurrence_counts`` {status: occurrences}, ``overdue_orgs``
+  [{``org``, ``party``, ``name``}]}], ``organisations`` [{``org``, ``party``,
+  ``name``, ``kind`` (organisation | party), ``counts`` {status: tasks},
+  ``overdue_tasks`` [task ids]}], ``children`` [{``plan``, ``title``,
+  ``today``, ``tasks``, ``units``, ``counts``}]. ``org`` is null for a party
+  that does not fan out; every ``counts`` has all six statuses;
+- ``csv``: the task × organisation matrix in long form, one row per cell;
+- ``html``: one self-contained page (inline CSS, no scripts, no external
+  resources): a colour matrix of organisations × activities with a legend,
+  the task table and the child plans.
+
+With ``-o FILE`` the output is written to a temporary file in the same
+directory and renamed over FILE (never a half-written report).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import tempfile
+import textwrap
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from roadmap.app import App
+from roadmap.cli.output import render_table, to_csv, to_json
+from roadmap.cli.root import main, pass_app
+from roadmap.errors import RoadmapError
+from roadmap.i18n import N_, _, get_language
+from roadmap.report import REPORT_STATUSES, Report, TaskSummary, Unit, build_report
+from roadmap.status import Status, status_label
+
+FORMATS = click.Choice(["table", "json", "csv", "html"])
+
+
+@main.command()
+@click.argument("plan")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Считать сегодняшней эту дату (ГГГГ-ММ-ДД); по умолчанию — дата в поясе плана.",
+)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Записать в файл (атомарно) вместо стандартного вывода.",
+)
+@pass_app
+def report(app: App, plan: str, today: datetime | None, fmt: str, output: Path | None) -> None:
+    """Отчёт координатора: сколько организаций выполнили, просрочили и ждут
+    каждую задачу плана, просроченные задачи каждой организации, итоги
+    дочерних планов."""
+    if today is not None:
+        app.clock.fixed_today = today.date()
+    due_soon_days = int(app.settings["lookahead_days"])
+    with app.sessions() as session:
+        result = build_report(session, app.clock.today, plan, due_soon_days)
+    text = render(result, fmt, width=_terminal_width() if output is None else 120)
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        try:
+            write_atomic(output, text)
+        except OSError as err:
+            raise RoadmapError(
+                _("Не удалось записать {path}: {err}").format(path=output, err=err.strerror or err)
+            ) from err
+        click.echo(_("Отчёт записан: {path}").format(path=output), err=True)
+
+
+def render(result: Report, fmt: str, width: int = 100) -> str:
+    """The report in ``fmt`` (table, json, csv or html) as one string."""
+    if fmt == "json":
+        return to_json(report_to_json(result)) + "\n"
+    if fmt == "csv":
+        return report_csv(result)
+    if fmt == "html":
+        return report_html(result)
+    return "\n".join(report_table(result, width)) + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over
+    ``path``: readers see the old file or the whole new one."""
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _terminal_width() -> int:
+    return max(60, shutil.get_terminal_size((100, 24)).columns)
+
+
+# ---------------------------------------------------------------- json
+
+
+def _counts_json(counts: Mapping[Status, int]) -> dict[str, int]:
+    return {s.value: counts.get(s, 0) for s in REPORT_STATUSES}
+
+
+def _unit_json(unit: Unit) -> dict[str, Any]:
+    return {"org": unit.org, "party": unit.party, "name": unit.name}
+
+
+def _kind(task: TaskSummary) -> str:
+    if task.undated:
+        return "undated"
+    if task.on_demand:
+        return "on_demand"
+    return "dated"
+
+
+def report_to_json(result: Report) -> dict[str, Any]:
+    """The ``roadmap report --format json`` object (see the module doc)."""
+    return {
+        "plan": result.plan,
+        "title": result.title,
+        "timezone": result.timezone,
+        "today": result.today.isoformat(),
+        "due_soon_days": result.due_soon_days,
+        "statuses": {s.value: status_label(s) for s in REPORT_STATUSES},
+        "counts": _counts_json(result.counts),
+        "occurrences": result.occurrences,
+        "tasks": [
+            {
+                "task": t.task,
+                "number": t.number,
+                "section": t.section,
+                "activity": t.activity,
+                "deadline": t.deadline,
+                "kind": _kind(t),
+                "counts": _counts_json(t.counts),
+                "occurrence_counts": _counts_json(t.occurrence_counts),
+                "overdue_orgs": [_unit_json(u) for u in t.overdue],
+            }
+            for t in result.tasks
+        ],
+        "organisations": [
+            {
+                **_unit_json(o.unit),
+                "kind": "organisation" if o.unit.is_org else "party",
+                "counts": _counts_json(o.counts),
+                "overdue_tasks": list(o.overdue_tasks),
+            }
+            for o in result.organisations
+        ],
+        "children": [
+            {
+                "plan": c.plan,
+                "title": c.title,
+                "today": c.today.isoformat(),
+                "tasks": c.tasks,
+                "units": c.units,
+                "counts": _counts_json(c.counts),
+            }
+            for c in result.children
+        ],
+    }
+
+
+# ---------------------------------------------------------------- csv
+
+CSV_HEADERS = (
+    "plan",
+    "section",
+    "task",
+    "number",
+    "activity",
+    "party",
+    "org",
+    "name",
+    "status",
+    "status_label",
+    "due",
+    "days_overdue",
+    "occurrences",
+    "overdue",
+)
+
+
+def report_csv(result: Report) -> str:
+    """One row per task × unit (the matrix in long form), ``CSV_HEADERS`` first."""
+    rows = []
+    for task in result.tasks:
+        for unit in result.units:
+            cell = result.cell(task.task, unit)
+            if cell is None:
+                continue
+            rows.append(
+                (
+                    result.plan,
+                    task.section,
+                    task.task,
+                    task.number,
+                    task.activity,
+                    unit.party,
+                    unit.org,
+                    unit.name,
+                    cell.status.value,
+                    status_label(cell.status),
+                    cell.due.isoformat() if cell.due else None,
+                    cell.days_overdue,
+                    cell.occurrences,
+                    cell.overdue,
+                )
+            )
+    return to_csv(CSV_HEADERS, rows)
+
+
+# ---------------------------------------------------------------- table
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _names(names: Sequence[str], width: int) -> str:
+    shown: list[str] = []
+    used = 0
+    for n, name in enumerate(names):
+        rest = len(names) - n - 1
+        tail = len(_("ещё {n}").format(n=rest)) + 2 if rest else 0
+        if shown and used + len(name) + 2 + tail > width:
+            shown.append(_("ещё {n}").format(n=len(names) - n))
+            break
+        shown.append(name)
+        used += len(name) + 2
+    return ", ".join(shown)
+
+
+# Short headers of the count columns on a narrow terminal (a legend line
+# then gives the full labels).
+SHORT_LABELS: dict[Status, str] = {
+    Status.DONE: N_("вып."),
+    Status.OVERDUE: N_("проср."),
+    Status.DUE_SOON: N_("скоро"),
+    Status.UPCOMING: N_("предст."),
+    Status.ON_DEMAND: N_("по запр."),
+    Status.UNDATED: N_("б/срока"),
+}
+WIDE = 110  # from this width on, count columns carry the full labels
+
+
+def report_table(result: Report, width: int = 100) -> Iterator[str]:
+    """The human form: tasks, organisations, child plans; lines fit ``width``."""
+    if width >= WIDE:
+        labels = [status_label(s) for s in REPORT_STATUSES]
+    else:
+        labels = [_(SHORT_LABELS[s]) for s in REPORT_STATUSES]
+    # Count columns keep their width; the free-text columns give way.
+    fixed = [20] * len(labels)
+    yield _clip(f"{result.plan} — {result.title}", width)
+    yield _("Сегодня: {today} ({zone}); «скоро срок» — {days} дн.").format(
+        today=result.today.isoformat(), zone=result.timezone, days=result.due_soon_days
+    )
+    totals = ", ".join(
+        f"{status_label(s)} {result.counts[s]}" for s in REPORT_STATUSES if result.counts[s]
+    )
+    yield from textwrap.wrap(
+        _("Итого (задача × организация): {totals}").format(totals=totals or "—"), width
+    )
+    if width < WIDE:
+        legend = "; ".join(
+            f"{short} — {status_label(s)}" for s, short in zip(REPORT_STATUSES, labels, strict=True)
+        )
+        yield from textwrap.wrap(_("Столбцы: {legend}").format(legend=legend), width)
+
+    yield ""
+    yield _("Задачи (число организаций)")
+    table = render_table(
+        [_("№"), _("Мероприятие"), *labels],
+        [
+            [t.number or t.task, t.activity, *(t.counts[s] for s in REPORT_STATUSES)]
+            for t in result.tasks
+        ],
+        [12, None, *fixed],
+        width=width,
+        right=range(2, 2 + len(labels)),
+    ).splitlines()
+    indent = "    "
+    yield table[0]
+    for task, line in zip(result.tasks, table[1:], strict=True):
+        yield line
+        if task.undated or task.on_demand:
+            yield indent + _clip(_deadline(task), width - len(indent))
+        if task.overdue:
+            label = indent + _("просрочено: ")
+            yield label + _names([u.name for u in task.overdue], width - len(label))
+
+    if result.organisations:
+        yield ""
+        yield _("Организации и участники (число задач)")
+        numbers = {t.task: t.number or t.task for t in result.tasks}
+        table = render_table(
+            [_("Организация"), *labels],
+            [[o.unit.name, *(o.counts[s] for s in REPORT_STATUSES)] for o in result.organisations],
+            [None, *fixed],
+            width=width,
+            right=range(1, 1 + len(labels)),
+        ).splitlines()
+        yield table[0]
+        for org, line in zip(result.organisations, table[1:], strict=True):
+            yield line
+            if org.overdue_tasks:
+                overdue = ", ".join(numbers.get(code, code) for code in org.overdue_tasks)
+                text = _("просрочены задачи: {tasks}").format(tasks=overdue)
+                yield indent + _clip(text, width - len(indent))
+
+    if result.children:
+        yield ""
+        yield _("Дочерние планы (число пар задача × организация)")
+        yield render_table(
+            [_("План"), _("Название"), *labels],
+            [[c.plan, c.title, *(c.counts[s] for s in REPORT_STATUSES)] for c in result.children],
+            [40, None, *fixed],
+            width=width,
+            right=range(2, 2 + len(labels)),
+        )
+
+
+def _deadline(task: TaskSummary) -> str:
+    """What the deadline means, with the plan's words: «срок не указан» when
+    it has none."""
+    if task.on_demand:
+        meaning = _("по мере необходимости")
+    elif task.undated:
+        meaning = _("срок не указан")
+    else:
+        return task.deadline or "—"
+    return f"{meaning} («{task.deadline}»)" if task.deadline else meaning
+
+
+# ---------------------------------------------------------------- html
+
+# Cell colours by status (a class per status: st-done, st-overdue …).
+COLOURS: dict[Status, str] = {
+    Status.DONE: "#b7e1b5",
+    Status.OVERDUE: "#f4a3a3",
+    Status.DUE_SOON: "#ffd980",
+    Status.UPCOMING: "#d6e6f5",
+    Status.ON_DEMAND: "#e0d0ec",
+    Status.UNDATED: "#e4e4e4",
+}
+# A mark per status, so that the matrix reads without colour too.
+MARKS: dict[Status, str] = {
+    Status.DONE: "✓",
+    Status.OVERDUE: "!",
+    Status.DUE_SOON: "◔",
+    Status.UPCOMING: "·",
+    Status.ON_DEMAND: "↻",
+    Status.UNDATED: "?",
+}
+
+
+def status_class(status: Status) -> str:
+    """The CSS class of a status in the HTML matrix: ``st-done``, ``st-due-soon`` …"""
+    return "st-" + status.value.replace("_", "-")
+
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       margin: 1.5rem; color: #1a1a1a; }
+h1 { font-size: 1.3rem; margin-bottom: .2rem; }
+h2 { font-size: 1.1rem; margin-top: 1.8rem; }
+p.meta { color: #555; margin-top: 0; }
+table { border-collapse: collapse; font-size: .85rem; }
+th, td { border: 1px solid #c8c8c8; padding: .2rem .4rem; }
+th { background: #f3f3f3; font-weight: 600; text-align: left; vertical-align: bottom; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+table.matrix td.c { text-align: center; min-width: 1.6rem; }
+table.matrix th.t { writing-mode: vertical-rl; transform: rotate(180deg);
+                    white-space: nowrap; font-weight: 500; }
+table.matrix td.none { color: #aaa; background: #fff; }
+table.matrix thead th { position: sticky; top: 0; }
+table.matrix th.u { position: sticky; left: 0; background: #fafafa; font-weight: 500; }
+ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .8rem; }
+ul.legend span.sw { display: inline-block; width: 1.4rem; text-align: center;
+                    border: 1px solid #999; margin-right: .3rem; }
+"""
+
+
+def _css() -> str:
+    rules = "".join(
+        f".{status_class(s)} {{ background: {colour}; }}\n" for s, colour in COLOURS.items()
+    )
+    return _CSS + rules
+
+
+def report_html(result: Report) -> str:
+    """One self-contained HTML page; every text is escaped."""
+
+    def e(text: object) -> str:
+        return html.escape(str(text), quote=True)
+
+    title = _("Отчёт: {plan}").format(plan=result.plan)
+    out: list[str] = [
+        "<!DOCTYPE html>",
+        f'<html lang="{e(get_language())}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(title)} — {e(result.today.isoformat())}</title>",
+        f"<style>{_css()}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{e(result.title)}</h1>",
+        '<p class="meta">'
+        + e(
+            _("План {plan}; на {today} ({zone}); «скоро срок» — {days} дн.").format(
+                plan=result.plan,
+                today=_date(result.today),
+                zone=result.timezone,
+                days=result.due_soon_days,
+            )
+        )
+        + "</p>",
+    ]
+
+    # legend
+    out.append(f"<h2>{e(_('Обозначения'))}</h2>")
+    out.append('<ul class="legend">')
+    for s in REPORT_STATUSES:
+        out.append(
+            f'<li><span class="sw {status_class(s)}">{e(MARKS[s])}</span>{e(status_label(s))}</li>'
+        )
+    out.append(f'<li><span class="sw">—</span>{e(_("не участвует"))}</li>')
+    out.append("</ul>")
+
+    # the matrix
+    out.append(f"<h2>{e(_('Организации × мероприятия'))}</h2>")
+    out.append('<table class="matrix">')
+    out.append("<thead><tr>")
+    out.append(f'<th class="u">{e(_("Организация"))}</th>')
+    for t in result.tasks:
+        label = t.number or t.task
+        out.append(f'<th class="t" title="{e(t.activity)}">{e(label)}</th>')
+    out.append("</tr></thead>")
+    out.append("<tbody>")
+    for unit in result.units:
+        out.append(f'<tr><th class="u" scope="row">{e(unit.name)}</th>')
+        for t in result.tasks:
+            cell = result.cell(t.task, unit)
+            if cell is None:
+                out.append('<td class="c none">—</td>')
+                continue
+            hint = status_label(cell.status)
+            if cell.days_overdue:
+                hint += " " + _("на {n} дн.").format(n=cell.days_overdue)
+            if cell.due is not None:
+                hint += ", " + _("срок {due}").format(due=_date(cell.due))
+            if cell.overdue > 1:
+                hint += ", " + _("просроченных сроков: {n}").format(n=cell.overdue)
+            out.append(
+                f'<td class="c {status_class(cell.status)}" '
+                f'title="{e(t.number or t.task)} {e(unit.name)}: {e(hint)}">'
+                f"{e(MARKS.get(cell.status, '?'))}</td>"
+            )
+        out.append("</tr>")
+    out.append("</tbody></table>")
+
+    # tasks
+    out.append(f"<h2>{e(_('Мероприятия'))}</h2>")
+    out.append("<table><thead><tr>")
+    for head in (_("№"), _("Мероприятие"), _("Срок в плане")):
+        out.append(f"<th>{e(head)}</th>")
+    for s in REPORT_STATUSES:
+        out.append(f'<th class="{status_class(s)}">{e(status_label(s))}</th>')
+    out.append(f"<th>{e(_('Просрочено у'))}</th>")
+    out.append("</tr></thead><tbody>")
+    for t in result.tasks:
+        deadline = _deadline(t)
+        out.append(
+            f"<tr><td>{e(t.number or t.task)}</td><td>{e(t.activity)}</td><td>{e(deadline)}</td>"
+        )
+        for s in REPORT_STATUSES:
+            out.append(f'<td class="n">{t.counts[s]}</td>')
+        out.append(f"<td>{e(', '.join(u.name for u in t.overdue))}</td></tr>")
+    out.append("</tbody></table>")
+
+    # children
+    if result.children:
+        out.append(f"<h2>{e(_('Дочерние планы'))}</h2>")
+        out.append("<table><thead><tr>")
+        for head in (_("План"), _("Название")):
+            out.append(f"<th>{e(head)}</th>")
+        for s in REPORT_STATUSES:
+            out.append(f'<th class="{status_class(s)}">{e(status_label(s))}</th>')
+        out.append("</tr></thead><tbody>")
+        for c in result.children:
+            out.append(f"<tr><td>{e(c.plan)}</td><td>{e(c.title)}</td>")
+            for s in REPORT_STATUSES:
+                out.append(f'<td class="n">{c.counts[s]}</td>')
+            out.append("</tr>")
+        out.append("</tbody></table>")
+
+    out.append("</body>")
+    out.append("</html>")
+    return "\n".join(out) + "\n"
+
+
+def _date(day: date) -> str:
+    return day.strftime("%d.%m.%Y")

@@ -1,0 +1,3 @@
+"""Tests of the coordinator's report (``roadmap report``)."""
+
+from __future__ import annotations
