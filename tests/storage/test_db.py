@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +17,7 @@ import roadmap.storage.migrations as migrations_pkg
 from roadmap.errors import StorageError
 from roadmap.i18n import set_language
 from roadmap.storage.db import (
+    alembic_config,
     ensure_schema,
     open_engine,
     schema_version,
@@ -29,7 +31,7 @@ from tests.storage.factory import NOW, catalog
 
 def test_new_database_gets_the_schema(engine: Engine, tmp_path: Path) -> None:
     assert (tmp_path / "data" / "roadmap.db").is_file()
-    assert schema_version(engine) == "0001"
+    assert schema_version(engine) == HEAD
     tables = set(inspect(engine).get_table_names())
     assert {
         "plans",
@@ -137,18 +139,18 @@ def test_foreign_keys_are_enforced(sessions: sessionmaker[Session]) -> None:
 
 # ---------------------------------------------------------------- versions
 
-MIGRATION_0002 = '''"""Test only: a later revision that adds a column.
+# The code's newest revision; the test-only «next release» revises it.
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
+NEXT = "9999"
 
-Revision ID: 0002
-Revises: 0001
-"""
+MIGRATION_NEXT = '''"""Test only: a later revision that adds a column."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "{next}"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -171,7 +173,8 @@ def newer_code(tmp_path: Path) -> str:
     shutil.copytree(
         Path(migrations_pkg.__file__).parent, target, ignore=shutil.ignore_patterns("__pycache__")
     )
-    (target / "versions" / "0002_extra.py").write_text(MIGRATION_0002, encoding="utf-8")
+    migration = MIGRATION_NEXT.replace("{next}", NEXT).replace("{head}", str(HEAD))
+    (target / "versions" / f"{NEXT}_extra.py").write_text(migration, encoding="utf-8")
     return str(target)
 
 
@@ -181,7 +184,7 @@ def test_older_database_is_upgraded_keeping_its_data(
     with write_session(sessions) as session:
         load_catalog(session, catalog(), NOW)
     ensure_schema(engine, script_location=newer_code)
-    assert schema_version(engine) == "0002"
+    assert schema_version(engine) == NEXT
     assert "extra" in {c["name"] for c in inspect(engine).get_columns("plans")}
     with engine.connect() as conn:
         assert conn.execute(text("SELECT code FROM plans")).scalars().all() == ["test-plan"]
@@ -198,9 +201,9 @@ def test_newer_database_is_refused_with_a_clear_message(
         open_engine(db_url, data_dir=tmp_path / "data")
     message = str(caught.value)
     assert "новой версией roadmap" in message
-    assert "0002" in message and "0001" in message and "обновите roadmap" in message
+    assert NEXT in message and str(HEAD) in message and "обновите roadmap" in message
     raw = sqlite3.connect(db_url.removeprefix("sqlite:///"))
-    assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+    assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [(NEXT,)]
     raw.close()
 
 
