@@ -37,14 +37,14 @@ def test_file_then_environment_wins(tmp_path: Path) -> None:
 def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
     config = tmp_path / "roadmap.yaml"
     config.write_text("lookahead_day: 3\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="«lookahead_day».*«lookahead_days»"):
+    with pytest.raises(ConfigError, match=r"«lookahead_day».*«lookahead_days»"):
         load_settings(config, {})
 
 
 def test_bad_value_names_what_is_accepted(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="ROADMAP_SMTP_TLS.*starttls, tls или none"):
+    with pytest.raises(ConfigError, match=r"ROADMAP_SMTP_TLS.*starttls, tls или none"):
         load_settings(None, {"ROADMAP_SMTP_TLS": "maybe"})
-    with pytest.raises(ConfigError, match="часовой пояс IANA"):
+    with pytest.raises(ConfigError, match=r"часовой пояс IANA"):
         load_settings(None, {"ROADMAP_TIMEZONE": "Mars/Olympus"})
 
 

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from roadmap.cli import main
-from roadmap.plans import read_catalog
 from roadmap.errors import PlanError
+from roadmap.plans import read_catalog
 
 GOOD_PLAN = """\
 kind: plan
