@@ -242,3 +242,84 @@ class IndicatorTargetRow(Base):
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
     year: Mapped[int] = mapped_column(Integer)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+# Feed scopes (what a subscription or export covers).
+SCOPE_PLAN = "plan"
+SCOPE_PARTY = "party"
+SCOPE_ORG = "org"
+
+
+class FeedRow(Base):
+    """A calendar subscription: a secret URL for one scope.
+
+    The token itself is never stored, only its SHA-256 (``token_hash``): a
+    leaked database does not leak working URLs. Revoking sets ``revoked_at``;
+    rows are kept for the audit trail."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))  # SCOPE_PLAN | SCOPE_PARTY | SCOPE_ORG
+    scope_code: Mapped[str] = mapped_column(String(100))  # plan, party or organisation code
+    plan_code: Mapped[str | None] = mapped_column(String(100))  # narrows party/org scopes
+    label: Mapped[str | None] = mapped_column(Text)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CalendarStateRow(Base):
+    """The calendar revision of one event (by UID), across every calendar.
+
+    ``fingerprint`` is the SHA-256 of what the event shows; when a render
+    finds a different one, ``sequence`` grows and ``changed_at`` (the
+    event's DTSTAMP) moves to the render time. Unchanged events keep both,
+    so an unchanged calendar renders to identical bytes."""
+
+    __tablename__ = "calendar_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(100), unique=True)
+    occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrences.id"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# Outbox statuses and kinds (notifications.outbox).
+OUTBOX_PENDING = "pending"
+OUTBOX_SENDING = "sending"
+OUTBOX_SENT = "sent"
+OUTBOX_FAILED = "failed"
+OUTBOX_DIGEST = "digest"
+OUTBOX_ESCALATION = "escalation"
+
+
+class OutboxRow(Base):
+    """A rendered e-mail (digest or escalation) and its delivery state.
+
+    ``key`` — kind, plan-local date, zone and recipient — is unique: the same
+    day's digest is stored once, however often the job runs. ``message`` is
+    the complete RFC 5322 message, sent byte for byte. While a sender holds
+    the row (``sending``), ``claimed_by`` names it and ``next_attempt_at`` is
+    the end of its lease. Rows are created and upgraded by migration 0003."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    recipient: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # OUTBOX_DIGEST | OUTBOX_ESCALATION
+    local_date: Mapped[date] = mapped_column(Date)
+    zone: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(Text)
+    message: Mapped[bytes] = mapped_column()  # LargeBinary
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

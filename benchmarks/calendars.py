@@ -1,0 +1,154 @@
+"""Calendar rendering and feed serving speed.
+
+Run: ``.venv/bin/python benchmarks/calendars.py [--orgs 200] [--rounds 20] [--requests 3000]``
+
+Builds a throw-away data directory: the plans of ``plans/``, the Irkutsk
+city register replaced by ``--orgs`` generated organisations, loaded into a
+SQLite file. Then measures
+
+- the render time of one organisation's feed (``--org school-1 --plan …``,
+  the full path: status query, entries, revision check, serialisation);
+- the render time of the coordinator's feed of the plan (one event per task
+  window over every organisation);
+- requests/s of the 304 path: the feed server on 127.0.0.1, an aiohttp
+  client sending ``If-None-Match`` with the current ETag, ``--concurrency``
+  requests in flight, ``--requests`` in all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import socket
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from notifications.feeds import RedactingAccessLogger, calendar_for, make_app
+from roadmap.app import App, Clock
+from roadmap.feeds import Scope, create_feed
+from roadmap.plans import read_catalog
+from roadmap.settings import load_settings
+from roadmap.storage.db import write_session
+from roadmap.storage.repository import load_catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN_ID = "irkutsk-city-2023-2026"
+TODAY = date(2024, 3, 1)
+
+
+def register(orgs: int) -> str:
+    lines = [
+        "kind: register",
+        "id: irkutsk-city",
+        "title: Образовательные организации г. Иркутска (сгенерировано)",
+        "example: true",
+        "organisations:",
+    ]
+    for n in range(1, orgs + 1):
+        lines.append(f"  - id: school-{n}")
+        lines.append(f"    name: МБОУ СОШ № {n} (пример)")
+    return "\n".join(lines) + "\n"
+
+
+def setup(folder: Path, orgs: int) -> App:
+    # Every plan (the city plan names its regional parent), the city's
+    # register replaced by a generated one.
+    plans = folder / "plans"
+    shutil.copytree(ROOT / "plans", plans)
+    (plans / "orgs" / "irkutsk-city.yaml").write_text(register(orgs), encoding="utf-8")
+    settings = load_settings(environ={"ROADMAP_DATA_DIR": str(folder / "data")})
+    app = App(settings=settings, clock=Clock(fixed_today=TODAY))
+    catalog = read_catalog([plans], strict=False)
+    t0 = time.perf_counter()
+    with write_session(app.sessions) as session:
+        load_catalog(session, catalog, app.clock.now())
+    print(f"load: {time.perf_counter() - t0:.2f} s ({orgs} organisations)")
+    return app
+
+
+def timed(label: str, render: Callable[[], bytes], rounds: int) -> None:
+    t0 = time.perf_counter()
+    data = render()  # the first render also stores every event's revision
+    first = time.perf_counter() - t0
+    samples = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        again = render()
+        samples.append(time.perf_counter() - t0)
+        assert again == data, "an unchanged calendar must render to the same bytes"
+    events = data.count(b"BEGIN:VEVENT")
+    print(
+        f"{label}: {events} events, {len(data) / 1024:.0f} KiB; first {first * 1000:.0f} ms, "
+        f"then median {statistics.median(samples) * 1000:.1f} ms "
+        f"(min {min(samples) * 1000:.1f}, max {max(samples) * 1000:.1f}; {rounds} rounds)"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def serve_304(app: App, token: str, requests: int, concurrency: int) -> None:
+    runner = web.AppRunner(make_app(app), access_log=None, access_log_class=RedactingAccessLogger)
+    await runner.setup()
+    port = free_port()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    url = f"http://127.0.0.1:{port}/feeds/{token}.ics"
+    try:
+        async with aiohttp.ClientSession() as client:
+            async with client.get(url) as first:
+                assert first.status == 200
+                etag = first.headers["ETag"]
+                await first.read()
+            statuses: dict[int, int] = {}
+            queue = iter(range(requests))
+
+            async def worker() -> None:
+                for _ in queue:
+                    async with client.get(url, headers={"If-None-Match": etag}) as response:
+                        await response.read()
+                        statuses[response.status] = statuses.get(response.status, 0) + 1
+
+            t0 = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            elapsed = time.perf_counter() - t0
+        print(
+            f"304 path: {requests} requests in {elapsed:.2f} s = {requests / elapsed:.0f} req/s "
+            f"(concurrency {concurrency}; statuses {statuses})"
+        )
+    finally:
+        await runner.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orgs", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="roadmap-bench-") as tmp:
+        app = setup(Path(tmp), args.orgs)
+        org = Scope("org", "school-1", PLAN_ID)
+        timed("organisation feed", lambda: calendar_for(app, org), args.rounds)
+        coordinator = Scope("plan", PLAN_ID)
+        timed("coordinator feed", lambda: calendar_for(app, coordinator), args.rounds)
+        with write_session(app.sessions) as session:
+            _view, token = create_feed(session, org, "bench", app.clock.now())
+        asyncio.run(serve_304(app, token, args.requests, args.concurrency))
+        app.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,409 @@
+"""iCalendar (RFC 5545) calendars of deadlines — pure: rows in, bytes out.
+
+Two steps, with the database step between them done by the caller
+(:func:`notifications.feeds.calendar_for`):
+
+1. :func:`occurrence_entries` / :func:`summary_entries` turn status rows
+   (:class:`roadmap.tracking.StatusRow`) into :class:`Entry` values: what
+   each event shows, and a ``fingerprint`` of it;
+2. the caller looks each entry's fingerprint up in the calendar revision
+   store (``calendar_state``), which bumps the revision when it changed,
+   and :func:`render` writes the calendar with those revisions.
+
+Standards, so that real clients (Google, Outlook, Apple, Thunderbird) show
+what we mean:
+
+- every deadline is an all-day event: ``DTSTART;VALUE=DATE`` is the
+  window's start (its due date when it has none), ``DTEND`` is *exclusive*,
+  the due date + 1 day; ``TRANSP:TRANSPARENT`` (a month-long window must not
+  make anyone «busy»);
+- ``UID`` is derived from the occurrence's natural key
+  (``sha256(key)[:32]@roadmap``): stable across renders and reloads;
+- ``SEQUENCE`` is the occurrence's own ``sequence`` (bumped by reloads) plus
+  its calendar revision (bumped when anything shown changes, e.g. «✓» after
+  a completion), so it only ever grows;
+- ``DTSTAMP`` (UTC) is the time of the last change of the event, not the
+  render time: an unchanged calendar is byte-identical (stable ETags);
+- no ``VALARM``: clients strip alarms of subscribed calendars, and reminders
+  go by e-mail;
+- on-demand and undated items get no invented dates: they are listed in the
+  calendar's description (``DESCRIPTION``/``X-WR-CALDESC``).
+
+Example::
+
+    entries = occurrence_entries(rows, sequences, details)
+    revisions = {e.uid: Revision(0, stamp) for e in entries}
+    data = render(CalendarInfo("x@roadmap", "Сроки", "…"), entries, revisions)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from roadmap.i18n import _
+from roadmap.status import Status
+
+if TYPE_CHECKING:
+    from roadmap.tracking import StatusRow
+
+PRODID = "-//roadmap//Дорожные карты//RU"
+UID_DOMAIN = "roadmap"
+REFRESH = timedelta(hours=6)
+# How many names an aggregated event lists before «и ещё N».
+MAX_NAMES = 50
+
+
+def uid_for(key: str) -> str:
+    """The UID of the event (or calendar) with natural key ``key``."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + "@" + UID_DOMAIN
+
+
+@dataclass(frozen=True)
+class PlanDetail:
+    title: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    responsible: str
+    co_responsible: str | None = None
+
+
+@dataclass(frozen=True)
+class Details:
+    """What status rows do not carry: plan titles and zones, the
+    responsibility text of each task (by ``(plan, task)``)."""
+
+    plans: Mapping[str, PlanDetail]
+    tasks: Mapping[tuple[str, str], TaskDetail]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event (or to-do) of a calendar, before its revision is known."""
+
+    uid: str
+    occurrence_id: int | None  # None for an aggregated (coordinator) event
+    start: date
+    due: date  # the last day, inclusive
+    summary: str
+    description: str
+    categories: tuple[str, ...]
+    done: bool
+    completed_at: datetime | None
+    base_sequence: int = 0  # the occurrence's own sequence
+    percent: int | None = None  # aggregated to-dos: share done
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of everything the event shows (not its revision)."""
+        content = [
+            self.start.isoformat(),
+            self.due.isoformat(),
+            self.summary,
+            self.description,
+            list(self.categories),
+            self.done,
+            self.completed_at.isoformat() if self.completed_at else None,
+            self.percent,
+        ]
+        text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Revision:
+    """An event's calendar revision: SEQUENCE increment and DTSTAMP."""
+
+    sequence: int
+    stamp: datetime
+
+
+@dataclass(frozen=True)
+class CalendarInfo:
+    uid: str
+    name: str
+    description: str
+
+
+# ---------------------------------------------------------------- entries
+
+
+def _mark(summary: str, status: Status | None) -> str:
+    if status is Status.DONE:
+        return _("✓ {summary}").format(summary=summary)
+    if status is Status.OVERDUE:
+        return _("[просрочено] {summary}").format(summary=summary)
+    return summary
+
+
+def _status_text(status: Status) -> str:
+    # «Скоро срок» is not shown: it would change the event (and its SEQUENCE)
+    # a fortnight before every deadline for nothing a calendar needs.
+    if status is Status.DONE:
+        return _("выполнено")
+    if status is Status.OVERDUE:
+        return _("просрочено")
+    return _("не выполнено, срок не наступил")
+
+
+def _local_date(at: datetime, zone: str | None) -> str:
+    return at.astimezone(ZoneInfo(zone)).date().isoformat() if zone else at.date().isoformat()
+
+
+def _window(row: StatusRow) -> tuple[date, date]:
+    assert row.due is not None
+    start = row.start if row.start is not None and row.start <= row.due else row.due
+    return start, row.due
+
+
+def _plan_line(row: StatusRow, details: Details) -> str:
+    plan = details.plans.get(row.plan)
+    title = f"{plan.title} ({row.plan})" if plan else row.plan
+    if row.number:
+        return _("План: {plan}, пункт {number}").format(plan=title, number=row.number)
+    return _("План: {plan}").format(plan=title)
+
+
+def _common_lines(row: StatusRow, details: Details) -> list[str]:
+    lines = [_("Срок по плану: {text}").format(text=row.deadline or "—")]
+    if row.result:
+        lines.append(_("Ожидаемый результат: {text}").format(text=row.result))
+    task = details.tasks.get((row.plan, row.task))
+    if task is not None:
+        responsible = task.responsible
+        if task.co_responsible:
+            responsible += "; " + task.co_responsible
+        lines.append(_("Ответственные: {text}").format(text=responsible))
+    lines.append(_plan_line(row, details))
+    return lines
+
+
+def _who(row: StatusRow) -> str:
+    if row.org_name:
+        return f"{row.org_name} ({row.party_name})"
+    return row.party_name
+
+
+def occurrence_entries(
+    rows: Iterable[StatusRow], sequences: Mapping[int, int], details: Details
+) -> list[Entry]:
+    """One entry per dated occurrence (a school's or a single party's feed).
+
+    ``sequences`` maps occurrence ids to their stored ``sequence``."""
+    entries = []
+    for row in rows:
+        if row.due is None or row.status is Status.WITHDRAWN:
+            continue
+        start, due = _window(row)
+        plan = details.plans.get(row.plan)
+        zone = plan.timezone if plan else None
+        lines = _common_lines(row, details)
+        lines.append(_("Исполнитель: {who}").format(who=_who(row)))
+        status = _status_text(row.status)
+        if row.status is Status.DONE and row.done_at is not None:
+            status = _("выполнено {date}").format(date=_local_date(row.done_at, zone))
+        lines.append(_("Статус: {status}").format(status=status))
+        entries.append(
+            Entry(
+                uid=uid_for(row.occurrence_key),
+                occurrence_id=row.occurrence_id,
+                start=start,
+                due=due,
+                summary=_mark(row.activity, row.status),
+                description="\n".join(lines),
+                categories=(row.section,) if row.section else (),
+                done=row.status is Status.DONE,
+                completed_at=row.done_at if row.status is Status.DONE else None,
+                base_sequence=sequences.get(row.occurrence_id, 0),
+            )
+        )
+    return entries
+
+
+def _key_parts(key: str) -> list[str]:
+    # plan/task/party/org/window, each part percent-escaped: «/» splits safely.
+    return key.split("/")
+
+
+def summary_key(row: StatusRow, party: str | None) -> str:
+    """The natural key of the aggregated event of ``row``'s task window:
+    ``plan/task/*/*/window`` (``party`` fills the third part for a party's
+    feed). «*» cannot clash with a real code: codes are escaped (``%2A``)."""
+    plan, task, _party, _org, window = _key_parts(row.occurrence_key)
+    return "/".join([plan, task, quote(party, safe="") if party else "*", "*", window])
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:MAX_NAMES])
+    if len(names) > MAX_NAMES:
+        shown += " " + _("и ещё {n}").format(n=len(names) - MAX_NAMES)
+    return shown
+
+
+def summary_entries(
+    rows: Iterable[StatusRow], details: Details, party: str | None = None
+) -> list[Entry]:
+    """One entry per task window, summarising all its occurrences: «выполнено
+    N из M», the overdue organisations (or parties) named. For a
+    coordinator's feed of a plan that fans out to many organisations."""
+    groups: dict[str, list[StatusRow]] = {}
+    for row in rows:
+        if row.due is None or row.status is Status.WITHDRAWN:
+            continue
+        groups.setdefault(summary_key(row, party), []).append(row)
+    entries = []
+    for key, members in groups.items():
+        first = members[0]
+        start = min(_window(r)[0] for r in members)
+        due = max(_window(r)[1] for r in members)
+        total = len(members)
+        done = [r for r in members if r.status is Status.DONE]
+        overdue = [_who(r) for r in members if r.status is Status.OVERDUE]
+        pending = [
+            _who(r) for r in members if r.status not in (Status.DONE, Status.OVERDUE)
+        ]
+        progress = _("выполнено {done} из {total}").format(done=len(done), total=total)
+        status = Status.DONE if len(done) == total else Status.OVERDUE if overdue else None
+        summary = _mark(
+            _("{activity} — {progress}").format(
+                activity=first.activity.rstrip(" ."), progress=progress
+            ),
+            status,
+        )
+        lines = _common_lines(first, details)
+        lines.append(_("Итог: {progress}").format(progress=progress))
+        if overdue:
+            lines.append(
+                _("Просрочено ({n}): {names}").format(n=len(overdue), names=_names(overdue))
+            )
+        if pending:
+            lines.append(
+                _("Ждут срока ({n}): {names}").format(n=len(pending), names=_names(pending))
+            )
+        all_done = len(done) == total
+        completed = [r.done_at for r in done if r.done_at is not None]
+        entries.append(
+            Entry(
+                uid=uid_for(key),
+                occurrence_id=None,
+                start=start,
+                due=due,
+                summary=summary,
+                description="\n".join(lines),
+                categories=(first.section,) if first.section else (),
+                done=all_done,
+                completed_at=max(completed) if all_done and completed else None,
+                percent=len(done) * 100 // total,
+            )
+        )
+    return entries
+
+
+def without_dates(rows: Iterable[StatusRow]) -> list[str]:
+    """One line per on-demand or undated task (each task once), for the
+    calendar's description: they have no date to put an event on."""
+    lines: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        if row.due is not None or row.status is Status.WITHDRAWN:
+            continue
+        if (row.plan, row.task) in seen:
+            continue
+        seen.add((row.plan, row.task))
+        when = _("по мере необходимости") if row.kind == "on_demand" else _("срок не указан")
+        if row.deadline:
+            when += f" («{row.deadline}»)"
+        number = f"{row.number} " if row.number else ""
+        lines.append(f"• {number}{row.activity} — {when}")
+    return lines
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _sequence(entry: Entry, revision: Revision) -> int:
+    return entry.base_sequence + revision.sequence
+
+
+def _event(entry: Entry, revision: Revision) -> icalendar.Event:
+    event = icalendar.Event.new(
+        uid=entry.uid,
+        stamp=revision.stamp,
+        start=entry.start,
+        end=entry.due + timedelta(days=1),  # DTEND of an all-day event is exclusive
+        summary=entry.summary,
+        description=entry.description,
+        categories=list(entry.categories),
+        sequence=_sequence(entry, revision),
+        transparency=icalendar.TRANSP.TRANSPARENT,
+    )
+    event.add("last-modified", revision.stamp)
+    return event
+
+
+def _todo(entry: Entry, revision: Revision) -> icalendar.Todo:
+    todo = icalendar.Todo.new(
+        uid=entry.uid,
+        stamp=revision.stamp,
+        # RFC 5545: DUE must be later than DTSTART; a one-day window has none.
+        start=entry.start if entry.start < entry.due else None,
+        end=entry.due,  # DUE: the last day itself
+        summary=entry.summary,
+        description=entry.description,
+        categories=list(entry.categories),
+        sequence=_sequence(entry, revision),
+    )
+    if entry.done:
+        todo.add("status", "COMPLETED")
+        todo.add("percent-complete", 100)
+        if entry.completed_at is not None:
+            todo.add("completed", entry.completed_at)
+    elif entry.percent:
+        todo.add("status", "IN-PROCESS")
+        todo.add("percent-complete", entry.percent)
+    else:
+        todo.add("status", "NEEDS-ACTION")
+    todo.add("last-modified", revision.stamp)
+    return todo
+
+
+def render(
+    info: CalendarInfo,
+    entries: Iterable[Entry],
+    revisions: Mapping[str, Revision],
+    *,
+    todo: bool = False,
+) -> bytes:
+    """The calendar as RFC 5545 bytes (CRLF, folded lines, UTF-8).
+
+    Every entry needs a revision in ``revisions`` (by UID). Events are
+    ordered by date and UID, so equal input gives equal bytes."""
+    calendar = icalendar.Calendar.new(
+        prodid=PRODID,
+        calscale="GREGORIAN",
+        uid=info.uid,
+    )
+    # Set by hand, as vText: icalendar 7.3 writes the X-WR-* copies that
+    # ``Calendar.new(name=, description=)`` makes without escaping newlines.
+    calendar.add("name", info.name)  # RFC 7986
+    calendar.add("x-wr-calname", icalendar.vText(info.name))
+    calendar.add("description", info.description)
+    calendar.add("x-wr-caldesc", icalendar.vText(info.description))
+    # RFC 7986 wants VALUE=DURATION spelled out; Outlook reads X-PUBLISHED-TTL.
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
+    make = _todo if todo else _event
+    for entry in sorted(entries, key=lambda e: (e.start, e.due, e.uid)):
+        calendar.add_component(make(entry, revisions[entry.uid]))
+    return calendar.to_ical()

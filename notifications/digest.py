@@ -1,0 +1,644 @@
+"""Daily digests: status rows in, e-mail messages out (pure: no I/O, no clock).
+
+A digest goes to one recipient for one plan-local day. It lists the items
+that are overdue (how many days late, which document is expected), the items
+due within the look-ahead (14 days by default), and the on-demand items as a
+footnote; a plain-text body with an HTML alternative (everything escaped)
+and the recipient's items as an iCalendar attachment (``text/calendar``).
+Nobody gets mail when nothing is overdue or due soon.
+
+Who gets what:
+
+- an item of a party goes to each of the party's ``contacts``;
+- an item fanned out to an organisation (a duty of «ОО») goes to that
+  organisation's curator (not to the party's contacts);
+- an item overdue by more than ``escalate_after_days`` also goes, in a
+  separate ``escalation`` message grouped by who is late, to the plan's
+  ``escalation`` contact and to the party's ``escalation`` contact.
+
+Headers cannot be injected: every name and subject passes
+:func:`clean_header_text` (control, format and line-separator characters
+become spaces), addresses are checked by :func:`validate_address` and built
+with :class:`email.headerregistry.Address`, and the message is serialised by
+:class:`email.message.EmailMessage`, which refuses CR/LF in header values
+anyway. A recipient whose address is invalid is not mailed: it comes back in
+:attr:`DigestBatch.skipped` with the reason.
+
+Example::
+
+    batch = build_digests(rows, directory, DigestOptions(sender=Address("Дорожная карта",
+                          addr_spec="roadmap@example.org")), now=clock.now())
+    for message in batch.messages:
+        print(message.key, message.subject)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+
+from notifications.calendar import (
+    CalendarInfo,
+    Details,
+    PlanDetail,
+    Revision,
+    occurrence_entries,
+    render,
+)
+from roadmap.i18n import _
+from roadmap.status import Status
+from roadmap.storage.tables import OUTBOX_DIGEST, OUTBOX_ESCALATION
+from roadmap.tracking import StatusRow
+
+DIGEST = OUTBOX_DIGEST
+ESCALATION = OUTBOX_ESCALATION
+ICS_FILENAME = "roadmap.ics"
+MAX_HEADER_TEXT = 200
+
+# ---------------------------------------------------------------- directory
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person or mailbox: ``name`` may be empty, ``email`` is unchecked text."""
+
+    name: str | None
+    email: str | None
+
+    @classmethod
+    def from_json(cls, data: object) -> Contact | None:
+        """A contact from a JSON column (``{"name": ..., "email": ...}``) or None."""
+        if not isinstance(data, Mapping):
+            return None
+        name, email = data.get("name"), data.get("email")
+        return cls(
+            name if isinstance(name, str) else None, email if isinstance(email, str) else None
+        )
+
+
+@dataclass(frozen=True)
+class PartyContacts:
+    name: str
+    contacts: tuple[Contact, ...] = ()
+    escalation: Contact | None = None
+    register: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanContacts:
+    code: str
+    title: str
+    timezone: str
+    escalation: Contact | None = None
+    parties: Mapping[str, PartyContacts] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Who to write to: plans (with their parties) and organisation curators.
+
+    ``curators`` is keyed by (register code, organisation code)."""
+
+    plans: Mapping[str, PlanContacts]
+    curators: Mapping[tuple[str, str], Contact] = field(default_factory=dict)
+    sequences: Mapping[int, int] = field(default_factory=dict)  # occurrence id → sequence
+
+    def recipients_for(self, row: StatusRow) -> list[Contact]:
+        plan = self.plans.get(row.plan)
+        party = plan.parties.get(row.party) if plan else None
+        if party is None:
+            return []
+        if row.org is not None:
+            curator = self.curators.get((party.register or "", row.org))
+            return [curator] if curator is not None else []
+        return list(party.contacts)
+
+    def escalations_for(self, row: StatusRow) -> list[Contact]:
+        plan = self.plans.get(row.plan)
+        if plan is None:
+            return []
+        party = plan.parties.get(row.party)
+        found = [plan.escalation, party.escalation if party else None]
+        return [c for c in found if c is not None]
+
+    def zone_of(self, row: StatusRow) -> str:
+        plan = self.plans.get(row.plan)
+        return plan.timezone if plan else "UTC"
+
+    def title_of(self, plan_code: str) -> str:
+        plan = self.plans.get(plan_code)
+        return plan.title if plan else plan_code
+
+    def curator_of(self, row: StatusRow) -> Contact | None:
+        plan = self.plans.get(row.plan)
+        party = plan.parties.get(row.party) if plan else None
+        if party is None or row.org is None:
+            return None
+        return self.curators.get((party.register or "", row.org))
+
+
+# ---------------------------------------------------------------- safe headers
+
+_SPACES = re.compile(r"\s+")
+# A pragmatic address check: what relays accept and people actually use.
+_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+class InvalidAddress(ValueError):
+    """An e-mail address that cannot be used; ``str(err)`` says why."""
+
+
+def clean_header_text(text: str | None, limit: int = MAX_HEADER_TEXT) -> str:
+    """One line of text safe for a header (and for a one-line body field).
+
+    Control characters (CR, LF, NUL, TAB, ...), format characters (zero
+    width, bidi overrides) and Unicode line/paragraph separators become
+    spaces; runs of white space collapse; the result is clipped to ``limit``.
+
+    >>> clean_header_text("МКУ ИМЦРО\\r\\nBcc: evil@example.org")
+    'МКУ ИМЦРО Bcc: evil@example.org'
+    """
+    if not text:
+        return ""
+    chars = [
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") else ch
+        for ch in str(text)
+    ]
+    cleaned = _SPACES.sub(" ", "".join(chars)).strip()
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1].rstrip() + "…"
+    return cleaned
+
+
+def validate_address(email: str | None) -> str:
+    """``email`` as a plain ``local@domain`` address, or :class:`InvalidAddress`.
+
+    ASCII local part (no quoting, no comments), a domain of DNS labels
+    (internationalised domains are accepted and kept as given). Nothing that
+    could carry a second header or a second recipient gets through."""
+    if email is None or not str(email).strip():
+        raise InvalidAddress(_("адрес не указан"))
+    text = str(email).strip()
+    shown = text.encode("unicode_escape").decode("ascii")
+    if any(unicodedata.category(ch)[0] in ("C", "Z") for ch in text):
+        raise InvalidAddress(_("адрес «{a}» содержит пробелы или управляющие символы").format(a=shown))
+    if text.count("@") != 1:
+        raise InvalidAddress(_("адрес «{a}»: нужен ровно один знак @").format(a=shown))
+    local, domain = text.split("@")
+    if not local or len(local) > 64 or not _LOCAL.match(local) or ".." in local:
+        raise InvalidAddress(_("адрес «{a}»: недопустимая часть до @").format(a=shown))
+    if local.startswith(".") or local.endswith("."):
+        raise InvalidAddress(_("адрес «{a}»: недопустимая часть до @").format(a=shown))
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError as err:
+        raise InvalidAddress(_("адрес «{a}»: недопустимый домен").format(a=shown)) from err
+    labels = ascii_domain.split(".")
+    if len(ascii_domain) > 253 or len(labels) < 2 or not all(_LABEL.match(x) for x in labels):
+        raise InvalidAddress(_("адрес «{a}»: недопустимый домен").format(a=shown))
+    try:
+        built = Address(addr_spec=text)
+    except (ValueError, IndexError) as err:
+        raise InvalidAddress(_("адрес «{a}» не разбирается").format(a=shown)) from err
+    if built.addr_spec != text:
+        raise InvalidAddress(_("адрес «{a}» не разбирается").format(a=shown))
+    return text
+
+
+def make_address(name: str | None, email: str | None) -> Address:
+    """A validated :class:`Address` with a cleaned display name."""
+    return Address(display_name=clean_header_text(name), addr_spec=validate_address(email))
+
+
+def parse_sender(value: str, default_name: str) -> Address:
+    """The From address of the settings (``addr`` or ``Name <addr>``)."""
+    name, addr = parseaddr(value)
+    if not addr:
+        raise InvalidAddress(_("адрес отправителя «{a}» не разбирается").format(a=value))
+    return make_address(name or default_name, addr)
+
+
+# ---------------------------------------------------------------- building
+
+
+@dataclass(frozen=True)
+class DigestOptions:
+    sender: Address
+    reply_to: Address | None = None
+    lookahead_days: int = 14
+    escalate_after_days: int = 7
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One rendered message for the outbox."""
+
+    key: str
+    kind: str  # DIGEST | ESCALATION
+    recipient: str  # validated addr-spec
+    local_date: date
+    zone: str
+    subject: str
+    message: bytes  # RFC 5322, CRLF line ends
+    overdue: int
+    due_soon: int
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A recipient that was not mailed, and why."""
+
+    kind: str
+    local_date: date
+    zone: str
+    who: str  # the party or organisation the mail was for
+    address: str | None
+    reason: str
+
+    @property
+    def key(self) -> str:
+        shown = (self.address or "").encode("unicode_escape").decode("ascii")
+        return outbox_key(self.kind, self.local_date, self.zone, shown or f"<{self.who}>")
+
+
+@dataclass
+class DigestBatch:
+    messages: list[OutgoingMessage] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def outbox_key(kind: str, local_date: date, zone: str, recipient: str) -> str:
+    """The outbox's unique key: one message per kind, plan-local day and recipient.
+
+    The zone is part of the «plan-local day»: the same person, responsible in
+    plans of two zones, gets one digest per zone and day."""
+    return f"{kind}/{local_date.isoformat()}/{zone}/{recipient.lower()}"
+
+
+def is_due_soon(row: StatusRow, lookahead_days: int) -> bool:
+    if row.status not in (Status.DUE_SOON, Status.UPCOMING) or row.due is None:
+        return False
+    return 0 <= (row.due - row.today).days <= lookahead_days
+
+
+def _who(row: StatusRow) -> str:
+    return clean_header_text(row.org_name or row.party_name)
+
+
+@dataclass
+class _Bucket:
+    name: str | None = None
+    rows: dict[int, StatusRow] = field(default_factory=dict)
+    invalid: str | None = None
+    address: str | None = None
+
+
+def build_digests(
+    rows: Iterable[StatusRow],
+    directory: Directory,
+    options: DigestOptions,
+    now: datetime,
+    skip_keys: frozenset[str] | set[str] = frozenset(),
+) -> DigestBatch:
+    """Render today's digests and escalations for ``rows``.
+
+    ``rows`` come from :func:`roadmap.tracking.status_rows` (each carries its
+    plan-local ``today``); ``now`` (aware) dates the messages. Keys in
+    ``skip_keys`` (already in the outbox) are not rendered again."""
+    digests: dict[tuple[str, date, str], _Bucket] = defaultdict(_Bucket)
+    escalations: dict[tuple[str, date, str], _Bucket] = defaultdict(_Bucket)
+    batch = DigestBatch()
+    missing: set[tuple[str, date, str, str]] = set()
+    for row in rows:
+        overdue = row.status is Status.OVERDUE
+        if not (overdue or row.status is Status.ON_DEMAND or is_due_soon(row, options.lookahead_days)):
+            continue
+        zone = directory.zone_of(row)
+        recipients = directory.recipients_for(row)
+        if not recipients and row.status is not Status.ON_DEMAND:
+            missing.add((DIGEST, row.today, zone, _who(row)))
+        for contact in recipients:
+            _add(digests, contact, zone, row)
+        if overdue and row.days_overdue > options.escalate_after_days:
+            for contact in directory.escalations_for(row):
+                _add(escalations, contact, zone, row)
+    for (kind, local_date, zone, who) in sorted(missing):
+        batch.skipped.append(
+            Skipped(kind, local_date, zone, who, None, _("нет адреса получателя"))
+        )
+    for kind, buckets in ((DIGEST, digests), (ESCALATION, escalations)):
+        for (recipient, local_date, zone), bucket in sorted(buckets.items()):
+            items = list(bucket.rows.values())
+            if bucket.invalid is not None:
+                if any(_counts(r, options) for r in items):
+                    batch.skipped.append(
+                        Skipped(kind, local_date, zone, _whos(items), bucket.address,
+                                bucket.invalid)
+                    )
+                continue
+            key = outbox_key(kind, local_date, zone, recipient)
+            if key in skip_keys:
+                continue
+            to = Address(display_name=bucket.name or "", addr_spec=bucket.address or recipient)
+            rendered = (
+                _render_digest(to, items, directory, options, local_date, zone, now, key)
+                if kind == DIGEST
+                else _render_escalation(to, items, directory, options, local_date, zone, now, key)
+            )
+            if rendered is not None:
+                batch.messages.append(rendered)
+    return batch
+
+
+def _counts(row: StatusRow, options: DigestOptions) -> bool:
+    return row.status is Status.OVERDUE or is_due_soon(row, options.lookahead_days)
+
+
+def _add(
+    buckets: dict[tuple[str, date, str], _Bucket], contact: Contact, zone: str, row: StatusRow
+) -> None:
+    try:
+        address = validate_address(contact.email)
+        invalid = None
+    except InvalidAddress as err:
+        address = (contact.email or "").strip() or f"<{_who(row)}>"
+        invalid = str(err)
+    bucket = buckets[(address.lower() if invalid is None else address, row.today, zone)]
+    if invalid is None:
+        # The address as written the first time; the key uses its lower case.
+        bucket.address = bucket.address or address
+    else:
+        bucket.invalid, bucket.address = invalid, contact.email
+    if bucket.name is None and contact.name:
+        bucket.name = clean_header_text(contact.name)
+    bucket.rows.setdefault(row.occurrence_id, row)
+
+
+def _whos(rows: Sequence[StatusRow]) -> str:
+    names: list[str] = []
+    for row in rows:
+        who = _who(row)
+        if who not in names:
+            names.append(who)
+    return clean_header_text(", ".join(names), limit=80)
+
+
+def _sort_key(row: StatusRow) -> tuple[date, str, str, str]:
+    return (row.due or date.max, row.plan, row.number or row.task, _who(row))
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _d(day: date | None) -> str:
+    return day.strftime("%d.%m.%Y") if day else "—"
+
+
+def _title(row: StatusRow) -> str:
+    number = clean_header_text(row.number or row.task, limit=20)
+    return f"{number} {clean_header_text(row.activity, limit=400)}"
+
+
+def _late(row: StatusRow) -> str:
+    return _("просрочено на {n} дн.").format(n=row.days_overdue)
+
+
+def _left(row: StatusRow) -> str:
+    days = (row.due - row.today).days if row.due else 0
+    return _("срок сегодня") if days == 0 else _("осталось {n} дн.").format(n=days)
+
+
+@dataclass(frozen=True)
+class _Section:
+    heading: str
+    rows: list[StatusRow]
+    when: str  # "late" | "left" | ""
+
+
+def _detail_lines(row: StatusRow, when: str, show_who: bool) -> list[tuple[str, str]]:
+    lines: list[tuple[str, str]] = []
+    if when:
+        state = _late(row) if when == "late" else _left(row)
+        lines.append((_("Срок"), f"{_d(row.due)} — {state}"))
+    if row.result:
+        lines.append((_("Ожидаемый результат"), clean_header_text(row.result, limit=400)))
+    if show_who:
+        lines.append((_("Исполнитель"), _who(row)))
+    return lines
+
+
+def _plain(greeting: str, intro: str, sections: Sequence[_Section], footnote: _Section | None,
+           directory: Directory, outro: str, show_who: bool) -> str:
+    out = [greeting, "", intro]
+    for section in sections:
+        out += ["", f"{section.heading} ({len(section.rows)})", ""]
+        plan = None
+        for row in section.rows:
+            if row.plan != plan:
+                plan = row.plan
+                out.append(f"{clean_header_text(directory.title_of(plan), 300)} [{plan}]")
+            out.append(f"  • {_title(row)}")
+            for label, value in _detail_lines(row, section.when, show_who):
+                out.append(f"      {label}: {value}")
+    if footnote is not None and footnote.rows:
+        out += ["", "* " + footnote.heading + ":"]
+        for row in footnote.rows:
+            out.append(f"  – {_title(row)} [{row.plan}]")
+    out += ["", outro, ""]
+    return "\n".join(out)
+
+
+def _html(greeting: str, intro: str, sections: Sequence[_Section], footnote: _Section | None,
+          directory: Directory, outro: str, show_who: bool) -> str:
+    e = html.escape
+    out = [
+        '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"></head>'
+        '<body style="font-family: sans-serif">',
+        f"<p>{e(greeting)}</p>",
+        f"<p>{e(intro)}</p>",
+    ]
+    for section in sections:
+        out.append(f"<h3>{e(section.heading)} ({len(section.rows)})</h3>")
+        plan = None
+        for row in section.rows:
+            if row.plan != plan:
+                if plan is not None:
+                    out.append("</ul>")
+                plan = row.plan
+                out.append(f"<p><b>{e(clean_header_text(directory.title_of(plan), 300))}</b> "
+                           f"[{e(plan)}]</p><ul>")
+            details = "".join(
+                f"<br>{e(label)}: {e(value)}"
+                for label, value in _detail_lines(row, section.when, show_who)
+            )
+            out.append(f"<li>{e(_title(row))}{details}</li>")
+        if plan is not None:
+            out.append("</ul>")
+    if footnote is not None and footnote.rows:
+        out.append(f"<p><small>* {e(footnote.heading)}:</small></p><ul>")
+        out += [f"<li><small>{e(_title(r))} [{e(r.plan)}]</small></li>" for r in footnote.rows]
+        out.append("</ul>")
+    out.append(f"<p><small>{e(outro)}</small></p></body></html>")
+    return "\n".join(out)
+
+
+def _message(
+    to: Address,
+    subject: str,
+    plain: str,
+    html_body: str,
+    ics: bytes | None,
+    options: DigestOptions,
+    now: datetime,
+    key: str,
+) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = options.sender
+    msg["To"] = to
+    if options.reply_to is not None:
+        msg["Reply-To"] = options.reply_to
+    msg["Subject"] = clean_header_text(subject, limit=250)
+    msg["Date"] = format_datetime(now)
+    # Derived from the outbox key: a copy sent twice (see notifications.outbox)
+    # carries the same Message-ID, so mail clients show it once.
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    msg["Message-ID"] = f"<{digest}@{options.sender.domain or 'roadmap'}>"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg.set_content(plain, charset="utf-8", cte="base64")
+    msg.add_alternative(html_body, subtype="html", charset="utf-8", cte="base64")
+    if ics is not None:
+        msg.add_attachment(
+            ics, maintype="text", subtype="calendar", filename=ICS_FILENAME,
+            params={"method": "PUBLISH", "charset": "utf-8"},
+        )
+    return msg.as_bytes(policy=SMTP)
+
+
+def _render_digest(
+    to: Address,
+    items: list[StatusRow],
+    directory: Directory,
+    options: DigestOptions,
+    local_date: date,
+    zone: str,
+    now: datetime,
+    key: str,
+) -> OutgoingMessage | None:
+    items.sort(key=_sort_key)
+    overdue = [r for r in items if r.status is Status.OVERDUE]
+    soon = [r for r in items if is_due_soon(r, options.lookahead_days)]
+    on_demand = [r for r in items if r.status is Status.ON_DEMAND]
+    if not overdue and not soon:
+        return None
+    whos = _whos(overdue + soon)
+    several = len({_who(r) for r in overdue + soon}) > 1
+    subject = _("Дорожная карта: просрочено {overdue}, скоро срок {soon} — {who}").format(
+        overdue=len(overdue), soon=len(soon), who=whos
+    )
+    greeting = (_("Здравствуйте, {name}!").format(name=to.display_name)
+                if to.display_name else _("Здравствуйте!"))
+    intro = _("Сроки дорожных карт на {day} ({zone}) для: {who}.").format(
+        day=_d(local_date), zone=zone, who=whos
+    )
+    sections = [
+        s for s in (
+            _Section(_("Просрочено"), overdue, "late"),
+            _Section(_("Скоро срок — в ближайшие {n} дн.").format(n=options.lookahead_days),
+                     soon, "left"),
+        ) if s.rows
+    ]
+    footnote = _Section(_("По мере необходимости (без срока)"), on_demand, "")
+    outro = _(
+        "Сроки — в приложенном календаре {file}. Это письмо отправлено автоматически, "
+        "один раз в день; отвечать на него не нужно."
+    ).format(file=ICS_FILENAME)
+    plain = _plain(greeting, intro, sections, footnote, directory, outro, several)
+    html_body = _html(greeting, intro, sections, footnote, directory, outro, several)
+    ics = ics_for(overdue + soon, directory, stamp=now)
+    return OutgoingMessage(
+        key, DIGEST, to.addr_spec, local_date, zone, clean_header_text(subject, 250),
+        _message(to, subject, plain, html_body, ics, options, now, key),
+        len(overdue), len(soon),
+    )
+
+
+def _render_escalation(
+    to: Address,
+    items: list[StatusRow],
+    directory: Directory,
+    options: DigestOptions,
+    local_date: date,
+    zone: str,
+    now: datetime,
+    key: str,
+) -> OutgoingMessage | None:
+    if not items:
+        return None
+    by_who: dict[str, list[StatusRow]] = defaultdict(list)
+    for row in sorted(items, key=lambda r: (-r.days_overdue, *_sort_key(r))):
+        by_who[_who(row)].append(row)
+    subject = _(
+        "Дорожная карта: эскалация — просрочено более {days} дн.: {n} (исполнителей: {who})"
+    ).format(days=options.escalate_after_days, n=len(items), who=len(by_who))
+    greeting = (_("Здравствуйте, {name}!").format(name=to.display_name)
+                if to.display_name else _("Здравствуйте!"))
+    intro = _(
+        "На {day} ({zone}) эти сроки просрочены более чем на {days} дн. "
+        "Ниже — по исполнителям."
+    ).format(day=_d(local_date), zone=zone, days=options.escalate_after_days)
+    sections = []
+    for who, rows in sorted(by_who.items(), key=lambda kv: (-kv[1][0].days_overdue, kv[0])):
+        curator = directory.curator_of(rows[0])
+        heading = who
+        if curator is not None and (curator.name or curator.email):
+            contact = ", ".join(
+                clean_header_text(x) for x in (curator.name, curator.email) if x
+            )
+            heading = _("{who} (куратор: {contact})").format(who=who, contact=contact)
+        sections.append(_Section(heading, rows, "late"))
+    outro = _("Это письмо отправлено автоматически, не чаще раза в день.")
+    plain = _plain(greeting, intro, sections, None, directory, outro, False)
+    html_body = _html(greeting, intro, sections, None, directory, outro, False)
+    ics = ics_for(items, directory, stamp=now)
+    return OutgoingMessage(
+        key, ESCALATION, to.addr_spec, local_date, zone, clean_header_text(subject, 250),
+        _message(to, subject, plain, html_body, ics, options, now, key),
+        len(items), 0,
+    )
+
+
+# ---------------------------------------------------------------- attachment
+
+
+def ics_for(rows: Sequence[StatusRow], directory: Directory, stamp: datetime) -> bytes | None:
+    """The recipient's dated items as an iCalendar file, made by
+    :mod:`notifications.calendar` (the same UIDs and events as the feeds:
+    all-day, exclusive DTEND, DTSTAMP in UTC); ``stamp`` dates it."""
+    details = Details(
+        plans={
+            code: PlanDetail(plan.title, plan.timezone) for code, plan in directory.plans.items()
+        },
+        tasks={},
+    )
+    entries = occurrence_entries(rows, directory.sequences, details)
+    if not entries:
+        return None
+    uid = hashlib.sha256("|".join(sorted(e.uid for e in entries)).encode()).hexdigest()[:32]
+    info = CalendarInfo(
+        uid=f"{uid}@roadmap",
+        name=_("Сроки дорожных карт"),
+        description=_("Просроченные и ближайшие сроки из письма-напоминания"),
+    )
+    return render(info, entries, {e.uid: Revision(0, stamp) for e in entries})

@@ -1,0 +1,208 @@
+"""``roadmap ics``, ``roadmap feed create|list|revoke``, ``roadmap serve``: calendars.
+
+Thin shells: :func:`notifications.feeds.calendar_for` builds a calendar,
+:mod:`roadmap.feeds` keeps the subscriptions, :func:`notifications.feeds.serve`
+runs the feed server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from roadmap.app import App
+from roadmap.cli.root import main, pass_app
+from roadmap.feeds import FeedView, Scope, create_feed, list_feeds, revoke_feed
+from roadmap.i18n import _
+from roadmap.storage.db import write_session
+from roadmap.storage.tables import SCOPE_ORG, SCOPE_PARTY, SCOPE_PLAN
+
+
+def scope_options(func: click.decorators.FC) -> click.decorators.FC:
+    """``--plan``, ``--party``, ``--org``: what a calendar covers."""
+    func = click.option(
+        "--org", default=None, help="Организация: её сроки по всем планам (или по --plan)."
+    )(func)
+    func = click.option(
+        "--party", default=None, help="Сторона плана: её сроки (или по --plan)."
+    )(func)
+    func = click.option(
+        "--plan",
+        default=None,
+        help="План: сводка координатора (одно событие на срок задачи); "
+        "с --party или --org — только этот план.",
+    )(func)
+    return func
+
+
+def to_scope(plan: str | None, party: str | None, org: str | None) -> Scope:
+    if party is not None and org is not None:
+        raise click.UsageError(_("Укажите одно из --party и --org"))
+    if party is not None:
+        return Scope(SCOPE_PARTY, party, plan)
+    if org is not None:
+        return Scope(SCOPE_ORG, org, plan)
+    if plan is not None:
+        return Scope(SCOPE_PLAN, plan)
+    raise click.UsageError(_("Укажите --plan, --party или --org"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it over
+    ``path``: a calendar client never reads half a file."""
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@main.command()
+@scope_options
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Считать сегодняшней эту дату (ГГГГ-ММ-ДД); по умолчанию — дата в поясе плана.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Записать в файл (атомарно) вместо стандартного вывода.",
+)
+@click.option("--todo", is_flag=True, help="Задачи (VTODO) вместо событий (VEVENT).")
+@pass_app
+def ics(
+    app: App,
+    plan: str | None,
+    party: str | None,
+    org: str | None,
+    today: datetime | None,
+    output: Path | None,
+    todo: bool,
+) -> None:
+    """Календарь iCalendar (RFC 5545) сроков плана, стороны или организации."""
+    from notifications.feeds import calendar_for
+
+    scope = to_scope(plan, party, org)
+    if today is not None:
+        app.clock.fixed_today = today.date()
+    data = calendar_for(app, scope, todo=todo)
+    if output is None:
+        click.echo(data, nl=False)
+    else:
+        write_bytes_atomic(output, data)
+        click.echo(_("Календарь записан: {path}").format(path=output), err=True)
+
+
+@main.group()
+def feed() -> None:
+    """Подписки на календари: секретные ссылки для календарных программ."""
+
+
+def feed_urls(base: str, token: str) -> tuple[str, str]:
+    """The https (or http) URL of a feed and its ``webcal://`` form."""
+    url = f"{base.rstrip('/')}/feeds/{token}.ics"
+    webcal = "webcal://" + url.split("://", 1)[1] if "://" in url else url
+    return url, webcal
+
+
+@feed.command("create")
+@scope_options
+@click.option("--label", default=None, help="Для кого подписка (видно в roadmap feed list).")
+@pass_app
+def feed_create(
+    app: App, plan: str | None, party: str | None, org: str | None, label: str | None
+) -> None:
+    """Создать подписку и показать её ссылку (один раз: хранится только хеш)."""
+    scope = to_scope(plan, party, org)
+    with write_session(app.sessions) as session:
+        view, token = create_feed(session, scope, label, app.clock.now())
+    url, webcal = feed_urls(str(app.settings["feed_base_url"]), token)
+    click.echo(_("Подписка {id}: {scope}").format(id=view.id, scope=view.scope.describe()))
+    click.echo(url)
+    click.echo(webcal)
+    click.echo(
+        _("Ссылка показана один раз и действует как пароль; отозвать: roadmap feed revoke {id}")
+        .format(id=view.id),
+        err=True,
+    )
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at else "—"
+
+
+def feed_json(view: FeedView) -> dict[str, object]:
+    return {
+        "id": view.id,
+        "scope": view.scope.kind,
+        "code": view.scope.code,
+        "plan": view.scope.plan,
+        "label": view.label,
+        "created_at": view.created_at.isoformat(),
+        "revoked_at": view.revoked_at.isoformat() if view.revoked_at else None,
+    }
+
+
+@feed.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_app
+def feed_list(app: App, fmt: str) -> None:
+    """Подписки: номер, охват, метка, создана, отозвана (ссылки не хранятся)."""
+    with app.sessions() as session:
+        views = list_feeds(session)
+    if fmt == "json":
+        click.echo(json.dumps([feed_json(v) for v in views], ensure_ascii=False, indent=2))
+        return
+    if not views:
+        click.echo(_("Подписок нет (roadmap feed create)"))
+        return
+    header = (_("Номер"), _("Охват"), _("Метка"), _("Создана"), _("Отозвана"))
+    rows = [
+        (str(v.id), v.scope.describe(), v.label or "", _when(v.created_at), _when(v.revoked_at))
+        for v in views
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+@feed.command("revoke")
+@click.argument("feed_id", metavar="ID", type=int)
+@pass_app
+def feed_revoke(app: App, feed_id: int) -> None:
+    """Отозвать подписку ID: её ссылка перестаёт работать сразу."""
+    with write_session(app.sessions) as session:
+        view = revoke_feed(session, feed_id, app.clock.now())
+    click.echo(
+        _("Подписка {id} отозвана ({when})").format(id=view.id, when=_when(view.revoked_at))
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Адрес для входящих.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@pass_app
+def serve(app: App, host: str, port: int) -> None:
+    """Раздавать календарные подписки по HTTP (GET /feeds/<ссылка>.ics)."""
+    from notifications.feeds import serve as run
+
+    app.engine  # noqa: B018  open (and migrate) the database before listening
+    click.echo(_("Календари: http://{host}:{port}/feeds/… (Ctrl+C — остановить)").format(
+        host=host, port=port
+    ), err=True)
+    run(app, host, port)

@@ -1,0 +1,111 @@
+"""The daemon's job functions.
+
+They are module-level coroutines so that the persistent job store can keep a
+textual reference to them (``scheduler.jobs:daily_digest``; lambdas and
+bound methods cannot be stored) with plain arguments (the time zone).
+
+How a job gets its :class:`~roadmap.app.App`: it cannot be pickled into
+the job store, so the job asks :func:`current_app`. In the daemon,
+:func:`scheduler.daemon.build_scheduler` registers the daemon's own App with
+:func:`use_app` (same settings, engine and clock as the rest of the
+process). A job run without one (a scheduler someone built by hand, a test)
+builds an App from the settings — the file named by ``ROADMAP_CONFIG`` and
+the ``ROADMAP_*`` environment — and closes it afterwards.
+
+Both jobs are idempotent (see :mod:`notifications.outbox`): running one twice,
+or late after a restart, sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from roadmap.app import App
+
+log = logging.getLogger(__name__)
+
+_app: App | None = None
+_stop: asyncio.Event | None = None
+_running: set[asyncio.Task[object]] = set()
+
+
+def use_app(app: App | None, stop: asyncio.Event | None = None) -> None:
+    """Make ``app`` the App of every job run in this process (None: forget it).
+
+    When ``stop`` is set, running jobs finish the message in hand and stop."""
+    global _app, _stop
+    _app, _stop = app, stop
+
+
+@asynccontextmanager
+async def current_app() -> AsyncIterator[App]:
+    """The registered App, or one built from the settings (and closed after)."""
+    if _app is not None:
+        yield _app
+        return
+    config = os.environ.get("ROADMAP_CONFIG")
+    app = App(config_path=Path(config) if config else None)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@asynccontextmanager
+async def _tracked() -> AsyncIterator[None]:
+    # run_daemon waits for these before it shuts the scheduler down.
+    task = asyncio.current_task()
+    if task is not None:
+        _running.add(task)
+    try:
+        yield
+    finally:
+        if task is not None:
+            _running.discard(task)
+
+
+def running() -> set[asyncio.Task[object]]:
+    """Job runs in progress (for a clean shutdown)."""
+    return set(_running)
+
+
+async def daily_digest(zone: str) -> None:
+    """Store today's digests for the plans of ``zone`` and send what is due."""
+    from notifications.outbox import run_reminders
+
+    async with _tracked(), current_app() as app:
+        report = await run_reminders(app, zone=zone, stop=_stop)
+        send = report.send
+        log.info(
+            "daily digest %s: %d new, %d sent, %d deferred, %d failed, %d skipped",
+            zone,
+            len(report.build.added),
+            send.sent if send else 0,
+            (send.retry + send.deferred) if send else 0,
+            send.failed if send else 0,
+            len(report.build.skipped),
+        )
+        if send is not None and send.connection_error:
+            log.warning("daily digest %s: %s", zone, send.connection_error)
+
+
+async def retry_pending() -> None:
+    """Send the outbox rows whose next attempt has come."""
+    from notifications.outbox import deliver_pending
+
+    async with _tracked(), current_app() as app:
+        report = await deliver_pending(app, stop=_stop)
+        if report.sent or report.retry or report.failed or report.deferred:
+            log.info(
+                "retry: %d sent, %d deferred, %d failed",
+                report.sent,
+                report.retry + report.deferred,
+                report.failed,
+            )
+        if report.connection_error:
+            log.warning("retry: %s", report.connection_error)

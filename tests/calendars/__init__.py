@@ -1,0 +1,3 @@
+"""Calendar export and feed server tests."""
+
+from __future__ import annotations

@@ -1,0 +1,286 @@
+"""Fixtures for the reminder tests: a real SMTP server (aiosmtpd) on
+loopback, a real SQLite file, small plans loaded with ``roadmap load``.
+
+The plan (Asia/Irkutsk), seen on 2024-03-01 with the default look-ahead (14)
+and escalation (7 days):
+
+- 1.1 МКУ ИМЦРО, due 2024-02-20: overdue 10 days → imcro's digest and an
+  escalation to the plan's coordinator;
+- 1.2 ОО (each school), due 2024-03-10: due soon;
+- 1.3 ОО, «По плану проекта»: on demand (footnote);
+- 1.4 ОО, due 2024-02-27: overdue 3 days (no escalation);
+- 1.5 МКУ ИМЦРО, due 2024-06-01: upcoming, not mailed.
+
+Schools: school-1 and school-2 have curators; school-3's curator address is
+invalid (skipped and recorded). So a run sends 4 messages: imcro,
+school-1, school-2, coordinator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import os
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner, Result
+
+from roadmap.app import App, Clock
+from roadmap.cli import main
+from roadmap.settings import load_settings
+
+TODAY = date(2024, 3, 1)
+IMCRO = "imcro@example.org"
+SCHOOL_1 = "curator@school-1.example.org"
+SCHOOL_2 = "curator@school-2.example.org"
+COORDINATOR = "coordinator@example.org"
+EVERYONE = {IMCRO, SCHOOL_1, SCHOOL_2, COORDINATOR}
+
+PLAN = """\
+kind: plan
+id: test-city
+title: План мероприятий по наставничеству (тест)
+authority: Департамент образования (пример)
+period: {start: 2023-01-01, end: 2026-12-31}
+timezone: Asia/Irkutsk
+escalation: {name: Отдел развития образования, email: coordinator@example.org}
+parties:
+  - id: imcro
+    name: %(imcro_name)s
+    aliases: [МКУ ИМЦРО]
+    contacts: [{name: %(contact_name)s, email: imcro@example.org}]
+  - id: oo
+    name: Образовательные организации
+    aliases: [ОО]
+    register: test-city
+sections:
+  - id: "1"
+    number: "1."
+    title: Организационно-управленческое направление
+    tasks:
+      - id: "1.1"
+        number: "1.1"
+        activity: %(activity)s
+        deadline: в срок до 20 февраля 2024 года
+        responsible: {text: МКУ ИМЦРО, parties: [imcro]}
+        result: Положение о наставничестве <утверждено> & подписано
+      - id: "1.2"
+        number: "1.2"
+        activity: Назначение кураторов наставничества
+        deadline: в срок до 10 марта 2024 года
+        responsible: {text: ОО, parties: [oo]}
+        result: Приказ о назначении куратора
+      - id: "1.3"
+        number: "1.3"
+        activity: Участие в региональном проекте
+        deadline: По плану проекта
+        responsible: {text: ОО, parties: [oo]}
+      - id: "1.4"
+        number: "1.4"
+        activity: Отчёт о наставничестве за полугодие
+        deadline: в срок до 27 февраля 2024 года
+        responsible: {text: ОО, parties: [oo]}
+        result: Отчёт
+      - id: "1.5"
+        number: "1.5"
+        activity: Итоговая конференция
+        deadline: до 1 июня 2024 года
+        responsible: {text: МКУ ИМЦРО, parties: [imcro]}
+"""
+
+DEFAULTS = {
+    "imcro_name": "МКУ ИМЦРО",
+    "contact_name": "Методисты ИМЦРО",
+    "activity": "Разработка положения о наставничестве",
+}
+
+REGISTER = """\
+kind: register
+id: test-city
+title: Школы (пример)
+example: true
+organisations:
+  - id: school-1
+    name: МБОУ СОШ № 1 (пример)
+    curator: {name: Иванова Анна Петровна, email: curator@school-1.example.org}
+  - id: school-2
+    name: МБОУ СОШ № 2 (пример)
+    curator: {name: Петров Илья Сергеевич, email: curator@school-2.example.org}
+  - id: school-3
+    name: МБОУ СОШ № 3 (пример)
+    curator: {name: Сидорова Ольга, email: curator@school-3..example.org}
+"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        parsed = email.message_from_bytes(self.data, policy=default_policy)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+@dataclass
+class Relay:
+    """An aiosmtpd handler: records what it accepts (only when it answers
+    250), can answer given replies first, per recipient, and be slow."""
+
+    received: list[Received] = field(default_factory=list)
+    replies: dict[str, list[str]] = field(default_factory=dict)
+    delay: float = 0.0
+    entered: int = 0  # DATA commands seen, accepted or not
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.entered += 1
+        queue = self.replies.get(envelope.rcpt_tos[0])
+        if queue:
+            return queue.pop(0)
+        if self.delay:
+            # Cancelled by aiosmtpd when the client goes away: never accepted.
+            await asyncio.sleep(self.delay)
+        self.received.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+        )
+        return "250 2.0.0 OK: queued"
+
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.received if r.rcpt_tos == [address]]
+
+    def counts(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for r in self.received:
+            for rcpt in r.rcpt_tos:
+                found[rcpt] = found.get(rcpt, 0) + 1
+        return found
+
+
+class Server:
+    """A real SMTP server on 127.0.0.1:port that can be stopped and restarted."""
+
+    def __init__(self, port: int, relay: Relay) -> None:
+        self.port = port
+        self.relay = relay
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.relay, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def relay() -> Relay:
+    return Relay()
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def server(port: int, relay: Relay) -> Iterator[Server]:
+    srv = Server(port, relay)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def plan_text() -> dict[str, str]:
+    """Edit before ``plans_dir`` is used to change names in the plan."""
+    return dict(DEFAULTS)
+
+
+@pytest.fixture
+def plans_dir(tmp_path: Path, plan_text: dict[str, str]) -> Path:
+    folder = tmp_path / "plans"
+    (folder / "orgs").mkdir(parents=True)
+    (folder / "test-city.yaml").write_text(PLAN % plan_text, encoding="utf-8")
+    (folder / "orgs" / "test-city.yaml").write_text(REGISTER, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def env(tmp_path: Path, port: int) -> dict[str, str | None]:
+    return {
+        "ROADMAP_DATA_DIR": str(tmp_path / "data"),
+        "ROADMAP_DB_URL": None,
+        "ROADMAP_CONFIG": None,
+        "ROADMAP_SMTP_HOST": "127.0.0.1",
+        "ROADMAP_SMTP_PORT": str(port),
+        "ROADMAP_SMTP_TLS": "none",
+        "ROADMAP_SMTP_FROM": "Дорожная карта <roadmap@example.org>",
+        "ROADMAP_SMTP_TIMEOUT": "10",
+    }
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(env: dict[str, str | None]) -> Run:
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(main, ["--lang", "ru", *args], env=env, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def loaded(run: Run, plans_dir: Path) -> Path:
+    result = run("load", str(plans_dir))
+    assert result.exit_code == 0, result.stderr
+    return plans_dir
+
+
+@pytest.fixture
+def make_app(env: dict[str, str | None]) -> Iterator[Callable[..., App]]:
+    """An App on the test database whose «now» is shifted by ``later``:
+    the injected clock lets a test reach a row's next attempt."""
+    apps: list[App] = []
+
+    def make(later: timedelta = timedelta(0), today: date | None = TODAY) -> App:
+        environ = {k: v for k, v in env.items() if v is not None}
+        clock = Clock(now=lambda: datetime.now(UTC) + later, fixed_today=today)
+        app = App(settings=load_settings(None, environ=environ), clock=clock)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.close()
+
+
+def process_env(env: dict[str, str | None]) -> dict[str, str]:
+    """The environment for a ``python -m roadmap`` subprocess."""
+    full = dict(os.environ)
+    for key, value in env.items():
+        if value is None:
+            full.pop(key, None)
+        else:
+            full[key] = value
+    return full

@@ -1,0 +1,348 @@
+"""End to end: ``roadmap remind`` against a real SMTP server (aiosmtpd) on
+loopback and a real SQLite file; see conftest.py for the plan and who gets
+what on 2024-03-01."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import icalendar
+import pytest
+from ical.calendar_stream import IcsCalendarStream
+
+from notifications.outbox import run_reminders
+from roadmap.app import App
+from tests.reminders.conftest import (
+    COORDINATOR,
+    EVERYONE,
+    IMCRO,
+    SCHOOL_1,
+    SCHOOL_2,
+    Relay,
+    Run,
+    Server,
+    process_env,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def remind(run: Run, *extra: str) -> Any:
+    result = run("remind", "--today", "2024-03-01", *extra)
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def outbox(run: Run, *extra: str) -> list[dict[str, Any]]:
+    result = run("outbox", "--format", "json", *extra)
+    assert result.exit_code == 0, result.stderr
+    rows: list[dict[str, Any]] = json.loads(result.stdout)
+    return rows
+
+
+def by_recipient(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["recipient"]: r for r in rows}
+
+
+def body(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body(preferencelist=(subtype,))
+    assert part is not None, f"no text/{subtype} part"
+    content = part.get_content()
+    assert isinstance(content, str)
+    return content
+
+
+def attachment(message: EmailMessage) -> bytes:
+    parts = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1
+    assert parts[0].get_filename() == "roadmap.ics"
+    data = parts[0].get_payload(decode=True)
+    assert isinstance(data, bytes)
+    return data
+
+
+def events(ics: bytes) -> dict[str, icalendar.Event]:
+    """Parsed twice: with icalendar and with ``ical`` (another parser)."""
+    stream = IcsCalendarStream.calendar_from_ics(ics.decode("utf-8"))
+    other = {e.summary: e for e in stream.events}
+    calendar = icalendar.Calendar.from_ical(ics)
+    found = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+    assert set(found) == set(other)
+    for summary, event in found.items():
+        assert other[summary].dtstart == event.decoded("DTSTART")
+        assert other[summary].dtend == event.decoded("DTEND")
+    return found
+
+
+# ---------------------------------------------------------------- content
+
+
+def test_digests_arrive_once_with_the_right_items(
+    loaded: Path, server: Server, relay: Relay, run: Run
+) -> None:
+    result = remind(run)
+    assert "Новых писем в очереди: 4" in result.stdout
+    assert "Отправлено: 4; отложено: 0; не доставлено: 0" in result.stdout
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+    assert all(r.mail_from == "roadmap@example.org" for r in relay.received)
+
+    imcro = relay.to(IMCRO)[0].message
+    assert imcro["Subject"] == "Дорожная карта: просрочено 1, скоро срок 0 — МКУ ИМЦРО"
+    assert imcro["To"].addresses[0].addr_spec == IMCRO
+    assert imcro["To"].addresses[0].display_name == "Методисты ИМЦРО"
+    assert imcro["From"].addresses[0].display_name == "Дорожная карта"
+    assert imcro["Auto-Submitted"] == "auto-generated"
+    text = body(imcro, "plain")
+    assert "Здравствуйте, Методисты ИМЦРО!" in text
+    assert "Просрочено (1)" in text
+    assert "1.1 Разработка положения о наставничестве" in text
+    assert "Срок: 20.02.2024 — просрочено на 10 дн." in text
+    assert "Ожидаемый результат: Положение о наставничестве <утверждено> & подписано" in text
+    # Only imcro's own items: not the schools', not the upcoming 1.5.
+    for other in ("1.2 ", "1.3 ", "1.4 ", "1.5 "):
+        assert other not in text
+    html = body(imcro, "html")
+    assert "&lt;утверждено&gt; &amp; подписано" in html
+    assert "<утверждено>" not in html
+    found = events(attachment(imcro))
+    assert list(found) == ["[просрочено] Разработка положения о наставничестве"]
+    event = next(iter(found.values()))
+    assert event.decoded("DTSTART") == date(2024, 2, 20)
+    assert event.decoded("DTEND") == date(2024, 2, 21)  # exclusive
+    assert event["DTSTART"].params.get("VALUE") == "DATE"
+
+    school = relay.to(SCHOOL_1)[0].message
+    assert school["Subject"] == (
+        "Дорожная карта: просрочено 1, скоро срок 1 — МБОУ СОШ № 1 (пример)"
+    )
+    text = body(school, "plain")
+    assert "Здравствуйте, Иванова Анна Петровна!" in text
+    assert "1.4 Отчёт о наставничестве за полугодие" in text
+    assert "Срок: 27.02.2024 — просрочено на 3 дн." in text
+    assert "Скоро срок — в ближайшие 14 дн. (1)" in text
+    assert "Срок: 10.03.2024 — осталось 9 дн." in text
+    assert "Ожидаемый результат: Приказ о назначении куратора" in text
+    assert "По мере необходимости (без срока)" in text
+    assert "1.3 Участие в региональном проекте" in text  # the footnote
+    assert "1.1 " not in text
+    assert set(events(attachment(school))) == {
+        "[просрочено] Отчёт о наставничестве за полугодие",
+        "Назначение кураторов наставничества",
+    }
+
+    escalation = relay.to(COORDINATOR)[0].message
+    assert escalation["Subject"] == (
+        "Дорожная карта: эскалация — просрочено более 7 дн.: 1 (исполнителей: 1)"
+    )
+    text = body(escalation, "plain")
+    assert "МКУ ИМЦРО (1)" in text  # grouped by who is late
+    assert "1.1 Разработка положения о наставничестве" in text
+    assert "1.4 " not in text  # only 3 days late: not escalated
+
+    # school-3's address is invalid: skipped, said so, and recorded with why.
+    assert "curator@school-3..example.org" in result.stderr
+    failed = outbox(run, "--status", "failed")
+    assert [r["recipient"] for r in failed] == ["curator@school-3..example.org"]
+    assert "домен" in failed[0]["last_error"]
+    sent = outbox(run, "--status", "sent")
+    assert {r["recipient"] for r in sent} == EVERYONE
+    assert all(r["attempts"] == 1 and r["sent_at"] for r in sent)
+
+
+def test_running_twice_sends_nothing_new(
+    loaded: Path, server: Server, relay: Relay, run: Run
+) -> None:
+    remind(run)
+    again = remind(run)
+    assert "Новых писем в очереди: 0" in again.stdout
+    assert "Отправлено: 0" in again.stdout
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+    assert len(outbox(run)) == 5  # 4 sent + 1 recorded failure
+
+
+def test_no_mail_when_nothing_is_due(loaded: Path, server: Server, relay: Relay, run: Run) -> None:
+    # On 2023-06-01 the nearest deadline is months away; the on-demand item
+    # alone does not make a digest.
+    result = run("remind", "--today", "2023-06-01")
+    assert result.exit_code == 0, result.stderr
+    assert "Новых писем в очереди: 0" in result.stdout
+    assert relay.received == [] and relay.entered == 0
+    assert outbox(run) == []
+
+
+def test_dry_run_writes_eml_files_and_changes_nothing(
+    loaded: Path, server: Server, relay: Relay, run: Run, tmp_path: Path
+) -> None:
+    out = tmp_path / "dry"
+    result = remind(run, "--dry-run", "--out", str(out))
+    files = sorted(out.glob("*.eml"))
+    assert len(files) == 4, result.stdout
+    assert relay.entered == 0
+    assert outbox(run) == []
+    subjects = set()
+    for path in files:
+        import email
+        from email.policy import default
+
+        subjects.add(email.message_from_bytes(path.read_bytes(), policy=default)["Subject"])
+    assert "Дорожная карта: просрочено 1, скоро срок 0 — МКУ ИМЦРО" in subjects
+    # A real run afterwards still sends everything, once.
+    remind(run)
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+
+
+@pytest.mark.parametrize(
+    "plan_text",
+    [
+        {
+            "imcro_name": '"МКУ ИМЦРО\\r\\nBcc: evil@example.org"',
+            "contact_name": '"Методисты\\r\\nBcc: evil2@example.org\\r\\n\\r\\nbody"',
+            "activity": '"Разработка положения\\r\\nX-Injected: 1"',
+        }
+    ],
+)
+def test_header_injection_adds_no_header(
+    loaded: Path, server: Server, relay: Relay, run: Run
+) -> None:
+    remind(run)
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+    received = relay.to(IMCRO)[0]
+    assert received.rcpt_tos == [IMCRO]
+    message = received.message
+    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert "evil@example.org" in message["Subject"]  # kept as text, on one line
+    assert "\r" not in message["Subject"] and "\n" not in message["Subject"]
+    headers = received.data.split(b"\r\n\r\n", 1)[0]
+    assert not any(
+        line.lower().startswith((b"bcc:", b"x-injected:")) for line in headers.split(b"\r\n")
+    )
+    assert message["To"].addresses[0].addr_spec == IMCRO
+    assert len(message["To"].addresses) == 1
+
+
+# ---------------------------------------------------------------- failures
+
+
+def test_451_once_then_accepted_is_delivered_exactly_once(
+    loaded: Path, server: Server, relay: Relay, run: Run, make_app: Callable[..., App]
+) -> None:
+    relay.replies[IMCRO] = ["451 4.7.1 Greylisted, try again later"]
+    first = remind(run)
+    assert "Отправлено: 3; отложено: 1; не доставлено: 0" in first.stdout
+    row = by_recipient(outbox(run))[IMCRO]
+    assert row["status"] == "pending" and row["attempts"] == 1
+    assert row["last_error"] == "451 4.7.1 Greylisted, try again later"
+
+    # Right away: the back-off has not passed, nothing is tried.
+    remind(run)
+    assert relay.entered == 4
+
+    # Two minutes later (injected clock): delivered, once.
+    report = asyncio.run(run_reminders(make_app(later=timedelta(minutes=2))))
+    assert report.send is not None and report.send.sent == 1
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+    row = by_recipient(outbox(run))[IMCRO]
+    assert row["status"] == "sent" and row["attempts"] == 2
+
+
+def test_550_fails_without_retry_and_can_be_retried_by_hand(
+    loaded: Path, server: Server, relay: Relay, run: Run, make_app: Callable[..., App]
+) -> None:
+    relay.replies[SCHOOL_2] = ["550 5.1.1 <curator@school-2.example.org>: mailbox unavailable"] * 3
+    first = remind(run)
+    assert "не доставлено: 1" in first.stdout
+    row = by_recipient(outbox(run, "--status", "failed"))[SCHOOL_2]
+    assert row["attempts"] == 1
+    assert row["last_error"] == "550 5.1.1 <curator@school-2.example.org>: mailbox unavailable"
+    table = run("outbox", "--status", "failed")
+    assert "mailbox unavailable" in table.stdout
+
+    entered = relay.entered
+    asyncio.run(run_reminders(make_app(later=timedelta(hours=3))))
+    assert relay.entered == entered  # permanent: never tried again
+    assert SCHOOL_2 not in relay.counts()
+
+    relay.replies.clear()  # the mailbox was fixed
+    retried = run("outbox", "retry", str(row["id"]))
+    assert retried.exit_code == 0, retried.stderr
+    assert by_recipient(outbox(run))[SCHOOL_2]["status"] == "pending"
+    remind(run)
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+
+    again = run("outbox", "retry", str(row["id"]))
+    assert again.exit_code == 2 and "уже отправлено" in again.stderr
+
+
+def test_relay_down_keeps_rows_pending_until_it_comes_back(
+    loaded: Path, port: int, relay: Relay, run: Run, make_app: Callable[..., App]
+) -> None:
+    down = remind(run)  # nothing listens on the port
+    assert "нет соединения с SMTP-сервером" in down.stderr
+    rows = [r for r in outbox(run) if r["status"] != "failed"]
+    assert len(rows) == 4
+    assert all(r["status"] == "pending" and r["attempts"] == 1 for r in rows)
+    assert all("нет соединения" in r["last_error"] for r in rows)
+
+    server = Server(port, relay)
+    server.start()
+    try:
+        report = asyncio.run(run_reminders(make_app(later=timedelta(minutes=2))))
+    finally:
+        server.stop()
+    assert report.send is not None and report.send.sent == 4
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+    assert all(r["attempts"] == 2 for r in outbox(run, "--status", "sent"))
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_then_rerun_delivers_each_digest_once(
+    loaded: Path,
+    server: Server,
+    relay: Relay,
+    run: Run,
+    env: dict[str, str | None],
+    tmp_path: Path,
+) -> None:
+    relay.delay = 1.0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "roadmap", "--lang", "ru", "remind", "--today", "2024-03-01"],
+        env=process_env(env),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        # The first message accepted (and so committed before the client
+        # moved on), the second one in the slow relay's hands: kill now.
+        while not (len(relay.received) >= 1 and relay.entered >= 2):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the relay never got two messages"
+            time.sleep(0.01)
+        proc.kill()
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    assert proc.returncode == -9
+    time.sleep(relay.delay + 0.5)  # the relay drops the half-sent message
+    assert len(relay.received) == 1
+    statuses = sorted(r["status"] for r in outbox(run) if r["recipient"] in EVERYONE)
+    assert statuses.count("sent") == 1 and "sending" in statuses
+
+    relay.delay = 0
+    again = remind(run)
+    assert "Новых писем в очереди: 0" in again.stdout
+    assert "Отправлено: 3" in again.stdout
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+    assert {r["recipient"] for r in outbox(run, "--status", "sent")} == EVERYONE

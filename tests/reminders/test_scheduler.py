@@ -1,0 +1,245 @@
+"""The scheduler: trigger times as pure functions (Asia/Irkutsk has no DST,
+Europe/Berlin changes twice a year), catch-up of a missed run from a real
+SQLAlchemyJobStore on a SQLite file, and the daemon end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from apscheduler.job import Job
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from notifications.outbox import build_outbox
+from roadmap.app import App
+from scheduler import jobs
+from scheduler.daemon import (
+    DAILY_FUNC,
+    JOBSTORE_TABLE,
+    MISFIRE_GRACE,
+    RETRY_ID,
+    build_scheduler,
+    daily_trigger,
+    run_daemon,
+)
+from tests.reminders.conftest import DEFAULTS, EVERYONE, PLAN, Relay, Server
+
+IRKUTSK = ZoneInfo("Asia/Irkutsk")
+BERLIN = ZoneInfo("Europe/Berlin")
+
+# ---------------------------------------------------------------- pure triggers
+
+
+def fire_after(trigger: CronTrigger, now: datetime) -> datetime:
+    fire = trigger.get_next_fire_time(None, now)
+    assert fire is not None
+    return fire
+
+
+def test_irkutsk_fires_at_eight_local_which_is_midnight_utc() -> None:
+    trigger = daily_trigger(time(8, 0), "Asia/Irkutsk")
+    # 23:30 UTC on 29 Feb is already 07:30 on 1 March in Irkutsk.
+    fire = fire_after(trigger, datetime(2024, 2, 29, 23, 30, tzinfo=UTC))
+    assert fire == datetime(2024, 3, 1, 8, 0, tzinfo=IRKUTSK)
+    assert fire.astimezone(UTC) == datetime(2024, 3, 1, 0, 0, tzinfo=UTC)
+    # Just after: the next one is a day (exactly 24 h of real time: no DST) later.
+    after = fire_after(trigger, fire + timedelta(seconds=1))
+    assert after.astimezone(UTC) - fire.astimezone(UTC) == timedelta(hours=24)
+    # The same wall time all year round.
+    summer = fire_after(trigger, datetime(2024, 7, 1, 1, 0, tzinfo=UTC))
+    assert summer.astimezone(UTC).time() == time(0, 0)
+
+
+def test_berlin_keeps_eight_local_across_both_dst_changes() -> None:
+    trigger = CronTrigger(hour=8, minute=0, timezone=BERLIN)
+    # Spring forward: night of 30→31 March 2024 (CET+1 → CEST+2).
+    sat = fire_after(trigger, datetime(2024, 3, 30, 0, 0, tzinfo=UTC))
+    sun = fire_after(trigger, sat + timedelta(seconds=1))
+    assert sat.astimezone(UTC) == datetime(2024, 3, 30, 7, 0, tzinfo=UTC)
+    assert sun.astimezone(UTC) == datetime(2024, 3, 31, 6, 0, tzinfo=UTC)
+    assert sun.astimezone(UTC) - sat.astimezone(UTC) == timedelta(hours=23)
+    assert (sun.hour, sun.minute) == (8, 0)  # the same wall time, 23 real hours later
+    # Fall back: night of 26→27 October 2024.
+    sat = fire_after(trigger, datetime(2024, 10, 26, 0, 0, tzinfo=UTC))
+    sun = fire_after(trigger, sat + timedelta(seconds=1))
+    assert sat.astimezone(UTC) == datetime(2024, 10, 26, 6, 0, tzinfo=UTC)
+    assert sun.astimezone(UTC) == datetime(2024, 10, 27, 7, 0, tzinfo=UTC)
+    assert sun.astimezone(UTC) - sat.astimezone(UTC) == timedelta(hours=25)
+
+
+def test_the_zone_is_the_triggers_not_the_hosts() -> None:
+    trigger = daily_trigger(time(8, 30), "Europe/Berlin")
+    assert trigger.timezone == BERLIN
+    # Noon in Irkutsk is 05:00 in Berlin: Berlin's 08:30 is still ahead today.
+    fire = fire_after(trigger, datetime(2024, 1, 10, 12, 0, tzinfo=IRKUTSK))
+    assert fire == datetime(2024, 1, 10, 8, 30, tzinfo=BERLIN)
+    assert fire.astimezone(UTC) == datetime(2024, 1, 10, 7, 30, tzinfo=UTC)
+
+
+# ---------------------------------------------------------------- catch-up
+
+RUNS: list[datetime] = []
+
+
+def record_run(label: str) -> None:
+    """A job function the store can refer to by name."""
+    RUNS.append(datetime.now(UTC))
+
+
+def store_job(url: str, job_id: str, func: str, args: list[Any], trigger: CronTrigger,
+              next_run_time: datetime) -> None:
+    """Put a job in the store as a daemon that then died would have left it."""
+    holder = AsyncIOScheduler()  # never started: only lends the job a scheduler
+    store = SQLAlchemyJobStore(url=url, tablename=JOBSTORE_TABLE)
+    store.start(holder, "default")
+    job = Job(
+        holder,
+        id=job_id,
+        func=func,
+        trigger=trigger,
+        executor="default",
+        args=args,
+        kwargs={},
+        name=job_id,
+        misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
+        coalesce=True,
+        max_instances=1,
+        next_run_time=next_run_time,
+    )
+    store.add_job(job)
+    store.shutdown()
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+@pytest.mark.parametrize(("late", "runs"), [(timedelta(hours=2), 1), (timedelta(hours=13), 0)])
+async def test_missed_days_within_the_grace_run_once_when_the_scheduler_starts(
+    tmp_path: Path, late: timedelta, runs: int
+) -> None:
+    RUNS.clear()
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    last_due = now - late  # today's run, missed
+    trigger = CronTrigger(hour=last_due.hour, minute=last_due.minute, timezone=UTC)
+    # Down for three days: the stored next run is three days old.
+    store_job(url, "daily-digest:UTC", "tests.reminders.test_scheduler:record_run",
+              ["x"], trigger, last_due - timedelta(days=3))
+
+    scheduler = AsyncIOScheduler(jobstores={"default": SQLAlchemyJobStore(url=url)},
+                                 timezone=UTC)
+    scheduler.start()
+    try:
+        job = None
+        for _ in range(100):  # until the scheduler has processed the due job
+            job = scheduler.get_job("daily-digest:UTC")
+            if job is not None and job.next_run_time > now:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.5)  # a second (wrong) run would show by now
+        assert len(RUNS) == runs  # coalesced: one run for four missed ones, or none
+        assert job is not None and job.next_run_time == last_due + timedelta(days=1)
+    finally:
+        scheduler.shutdown(wait=True)
+
+
+def second_plan(plans_dir: Path) -> None:
+    text = (PLAN % DEFAULTS).replace("id: test-city\n", "id: test-berlin\n", 1)
+    text = text.replace("timezone: Asia/Irkutsk", "timezone: Europe/Berlin")
+    (plans_dir / "test-berlin.yaml").write_text(text, encoding="utf-8")
+
+
+def test_build_scheduler_one_daily_job_per_zone(
+    plans_dir: Path, run: Any, make_app: Callable[..., App]
+) -> None:
+    second_plan(plans_dir)
+    assert run("load", str(plans_dir)).exit_code == 0
+    app = make_app()
+    scheduler = build_scheduler(app)
+    try:
+        found = {job.id: job for job in scheduler.get_jobs()}
+        assert set(found) == {
+            "daily-digest:Asia/Irkutsk", "daily-digest:Europe/Berlin", RETRY_ID
+        }
+        for zone in ("Asia/Irkutsk", "Europe/Berlin"):
+            job = found[f"daily-digest:{zone}"]
+            assert job.func_ref == DAILY_FUNC and list(job.args) == [zone]
+            assert isinstance(job.trigger, CronTrigger)
+            assert job.trigger.timezone == ZoneInfo(zone)
+            assert str(job.trigger) == "cron[hour='8', minute='0']"
+            assert job.coalesce is True
+            assert job.misfire_grace_time == MISFIRE_GRACE.total_seconds() >= 6 * 3600
+    finally:
+        jobs.use_app(None)
+
+
+async def test_daemon_catches_up_a_missed_morning_once_and_stops_on_sigterm(
+    loaded: Path, server: Server, relay: Relay, make_app: Callable[..., App], tmp_path: Path
+) -> None:
+    app = make_app()
+    url = app.settings.db_url
+    now = datetime.now(UTC)
+    missed = now - timedelta(hours=3)
+    zone_trigger = CronTrigger(hour=missed.hour, minute=missed.minute, timezone=UTC)
+    store_job(url, "daily-digest:Asia/Irkutsk", DAILY_FUNC, ["Asia/Irkutsk"], zone_trigger,
+              missed)
+    store_job(url, "daily-digest:Europe/Moscow", DAILY_FUNC, ["Europe/Moscow"], zone_trigger,
+              now + timedelta(hours=1))  # no plan uses this zone any more
+
+    # build_scheduler keeps the missed run due (replace_existing alone would
+    # recompute it from now and skip today's digest).
+    scheduler = build_scheduler(app)
+    pending = {job.id: job for job in scheduler.get_jobs()}
+    assert pending["daily-digest:Asia/Irkutsk"].next_run_time == missed
+    assert "daily-digest:Europe/Moscow" not in pending
+    jobs.use_app(None)
+
+    stop = asyncio.Event()
+    daemon = asyncio.create_task(run_daemon(app, stop))
+    await wait_for(lambda: len(relay.received) >= 4)
+    await asyncio.sleep(0.5)
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)  # once, not once per job run
+
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(daemon, timeout=30)
+    assert stop.is_set()
+
+    store = SQLAlchemyJobStore(url=url, tablename=JOBSTORE_TABLE)
+    store.start(AsyncIOScheduler(), "default")
+    try:
+        ids = {job.id for job in store.get_all_jobs()}
+        assert ids == {"daily-digest:Asia/Irkutsk", RETRY_ID}
+        job = store.lookup_job("daily-digest:Asia/Irkutsk")
+        assert job is not None
+        # Next: the configured 08:00 in Irkutsk, in the future.
+        assert job.next_run_time > now
+        assert job.next_run_time.astimezone(IRKUTSK).time() == time(8, 0)
+    finally:
+        store.shutdown()
+
+
+async def test_retry_job_sends_pending_rows_and_daemon_stops_on_event(
+    loaded: Path, server: Server, relay: Relay, make_app: Callable[..., App]
+) -> None:
+    app = make_app()
+    build_outbox(app)  # rows pending, nothing sent yet
+    assert relay.received == []
+    stop = asyncio.Event()
+    daemon = asyncio.create_task(run_daemon(app, stop))
+    await wait_for(lambda: len(relay.received) >= 4)
+    stop.set()
+    await asyncio.wait_for(daemon, timeout=30)
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
