@@ -340,17 +340,6 @@ def make_app(app_context: App) -> web.Application:
     return application
 
 
-def serve(app_context: App, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Run the feed server until interrupted (blocking)."""
-    web.run_app(
-        make_app(app_context),
-        host=host,
-        port=port,
-        access_log_class=RedactingAccessLogger,
-        print=None,
-    )
-
-
 __all__ = [
     "CACHE_CONTROL",
     "CONTENT_TYPE",
@@ -361,5 +350,4 @@ __all__ = [
     "make_app",
     "prepare",
     "redact",
-    "serve",
 ]
