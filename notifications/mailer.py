@@ -31,9 +31,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +40,7 @@ from typing import Protocol
 
 import aiosmtplib
 
+from roadmap.files import write_atomic
 from roadmap.i18n import _
 from roadmap.settings import Settings
 
@@ -228,12 +227,5 @@ def write_eml(directory: Path, name: str, message: bytes) -> Path:
     """Write ``message`` to ``directory/name`` atomically (temp file, then rename)."""
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / name
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".eml")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(message)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, message)
     return target

@@ -8,8 +8,6 @@ runs the feed server and the scheduler.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import click
 from roadmap.app import App
 from roadmap.cli.root import main, pass_app
 from roadmap.feeds import FeedView, Scope, create_feed, list_feeds, revoke_feed
+from roadmap.files import write_atomic
 from roadmap.i18n import _
 from roadmap.storage.db import write_session
 from roadmap.storage.tables import SCOPE_ORG, SCOPE_PARTY, SCOPE_PLAN
@@ -50,22 +49,6 @@ def to_scope(plan: str | None, party: str | None, org: str | None) -> Scope:
     if plan is not None:
         return Scope(SCOPE_PLAN, plan)
     raise click.UsageError(_("Укажите --plan, --party или --org"))
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it over
-    ``path``: a calendar client never reads half a file."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 @main.command()
@@ -104,7 +87,7 @@ def ics(
     if output is None:
         click.echo(data, nl=False)
     else:
-        write_bytes_atomic(output, data)
+        write_atomic(output, data)
         click.echo(_("Календарь записан: {path}").format(path=output), err=True)
 
 

@@ -28,9 +28,7 @@ directory and renamed over FILE (never a half-written report).
 from __future__ import annotations
 
 import html
-import os
 import shutil
-import tempfile
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -43,6 +41,7 @@ from roadmap.app import App
 from roadmap.cli.output import render_table, to_csv, to_json
 from roadmap.cli.root import main, pass_app
 from roadmap.errors import RoadmapError
+from roadmap.files import write_atomic
 from roadmap.i18n import N_, _, get_language
 from roadmap.report import REPORT_STATUSES, Report, TaskSummary, Unit, build_report
 from roadmap.status import Status, status_label
@@ -98,22 +97,6 @@ def render(result: Report, fmt: str, width: int = 100) -> str:
     if fmt == "html":
         return report_html(result)
     return "\n".join(report_table(result, width)) + "\n"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over
-    ``path``: readers see the old file or the whole new one."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _terminal_width() -> int:
