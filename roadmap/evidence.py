@@ -93,8 +93,8 @@ class Evidence:
     sha256: str
     name: str
     size: int
-    media_type: str
-    path: Path
+    media_type: str | None
+    path: Path | None = None  # None when read back from a completion record
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from roadmap.errors import NotFoundError, RoadmapError, UsageError
-from roadmap.evidence import Evidence as StoredFile
-from roadmap.evidence import check_url
+from roadmap.evidence import Evidence, check_url
 from roadmap.i18n import _
 from roadmap.status import ON_DEMAND, Status, classify, days_overdue
-from roadmap.storage.repository import Evidence, record_completion
+from roadmap.storage.repository import record_completion
 from roadmap.storage.tables import (
     DONE,
     REOPEN,
@@ -612,7 +611,7 @@ def mark_done(
     *,
     by: str,
     at: datetime,
-    evidence: Evidence | StoredFile | None = None,
+    evidence: Evidence | None = None,
     url: str | None = None,
     note: str | None = None,
     again: bool = False,
@@ -632,8 +631,6 @@ def mark_done(
         raise UsageError(_("Нужно одно из двух: файл-доказательство или ссылка"))
     if url is not None:
         url = check_url(url)
-    if evidence is not None:  # what a completion records of a stored file
-        evidence = Evidence(evidence.sha256, evidence.name, evidence.size, evidence.media_type)
     target = choose_for_done(session, today_for, sel, again=again)
     supersedes = target.last_id if target.done else None
     row_id = record_completion(

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from roadmap.deadlines.api import interpret
 from roadmap.errors import NotFoundError, UsageError
+from roadmap.evidence import Evidence
 from roadmap.i18n import _
 from roadmap.model import (
     Contact,
@@ -794,16 +795,6 @@ def occurrences_of(
 
 
 # ---------------------------------------------------------------- completions
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A stored evidence file: its SHA-256, original name, size and media type."""
-
-    sha256: str
-    name: str
-    size: int
-    media_type: str | None = None
 
 
 @dataclass(frozen=True)
