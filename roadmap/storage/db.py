@@ -14,6 +14,19 @@ with several processes (CLI, daemon) on one file:
   «database is locked» (a deferred transaction that read first cannot be
   upgraded while another process writes, and SQLite does not wait then).
 
+PostgreSQL (``postgresql+psycopg://…``; install the ``postgres`` extra) gets
+the same guarantees by other means:
+
+- connections are checked before use (``pool_pre_ping``) and their session
+  time zone is UTC;
+- a unit of work that writes takes a transaction-level advisory lock
+  (:data:`WRITER_LOCK`) first, so writers run one at a time exactly as on
+  SQLite (the code's read-then-write units rely on it) while readers never
+  wait; ``SET LOCAL lock_timeout`` bounds the wait by the same busy timeout,
+  and a writer that times out gets the same :class:`StorageError`;
+- :func:`ensure_schema` migrates under that same lock, so two processes
+  starting at once do not both migrate.
+
 Example::
 
     engine = open_engine("sqlite:////var/lib/roadmap/roadmap.db", data_dir=Path("/var/lib/roadmap"))
@@ -45,6 +58,11 @@ from roadmap.i18n import _
 BUSY_TIMEOUT_MS = 30_000
 # Execution option that marks a connection's next transaction as a writer.
 WRITE_OPTION = "roadmap_write"
+# PostgreSQL: the advisory lock key every writer (and a migration) holds
+# for its whole transaction — «road» in ASCII.
+WRITER_LOCK = 0x726F6164
+# PostgreSQL: lock_not_available, raised when lock_timeout runs out.
+_PG_LOCK_TIMEOUT = "55P03"
 MIGRATIONS = "roadmap.storage:migrations"
 
 
@@ -57,12 +75,14 @@ def open_engine(
 ) -> Engine:
     """An engine for ``url`` with the schema at the code's version.
 
-    For a SQLite file, its directory (normally ``data_dir``) is created and
-    a writer waits up to ``busy_timeout_ms`` for another process's lock.
+    For a SQLite file, its directory (normally ``data_dir``) is created. On
+    SQLite and PostgreSQL alike a writer waits up to ``busy_timeout_ms`` for
+    another process's write lock, then gets a :class:`StorageError`.
     With ``migrate`` (the default) the schema is created or upgraded, and a
     database newer than the code is refused (:class:`StorageError`)."""
     parsed = make_url(url)
-    sqlite = parsed.get_backend_name() == "sqlite"
+    backend = parsed.get_backend_name()
+    sqlite = backend == "sqlite"
     if sqlite:
         database = parsed.database or ""
         if database in ("", ":memory:") or database.startswith("file:"):
@@ -73,11 +93,20 @@ def open_engine(
         if data_dir is not None:
             data_dir.mkdir(parents=True, exist_ok=True)
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    if sqlite:
+        engine = create_engine(url)
         _configure_sqlite(engine, busy_timeout_ms)
+    elif backend == "postgresql":
+        # The driver, psycopg 3, comes with the ``postgres`` extra.
+        engine = create_engine(url, pool_pre_ping=True)
+        _configure_postgresql(engine, busy_timeout_ms)
+    else:
+        engine = create_engine(url)
     if migrate:
-        ensure_schema(engine)
+        try:
+            ensure_schema(engine)
+        except BaseException:
+            engine.dispose()  # no pooled connection outlives a refused database
+            raise
     return engine
 
 
@@ -101,6 +130,26 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def _configure_postgresql(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Raw SQL and server-side date arithmetic see UTC, whatever the
+        # server's default zone (the ORM converts to aware UTC regardless).
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            dbapi_connection.execute("SET TIME ZONE 'UTC'")
+        finally:
+            dbapi_connection.autocommit = autocommit
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(WRITE_OPTION):
+            # One writer at a time, as on SQLite; wait at most the busy timeout.
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(busy_timeout_ms)}")
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
 
 
 def _ensure_wal(cursor: Any, busy_timeout_ms: int) -> None:
@@ -130,8 +179,10 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work that writes: all of it is committed, or none.
 
-    On SQLite the transaction begins with ``BEGIN IMMEDIATE`` (see the module
-    doc); elsewhere it is an ordinary transaction.
+    On SQLite the transaction begins with ``BEGIN IMMEDIATE``; on PostgreSQL
+    it is an ordinary transaction that first takes the writers' advisory
+    lock (see the module doc). A writer that waited the busy timeout in vain
+    gets a :class:`StorageError`.
 
     Example::
 
@@ -147,14 +198,23 @@ def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
             session.commit()
         except OperationalError as err:
             session.rollback()
-            if "locked" in str(err.orig):
-                raise StorageError(
-                    _("База данных занята другим процессом; повторите позже")
-                ) from err
+            if _is_lock_timeout(err):
+                raise _busy() from err
             raise
         except BaseException:
             session.rollback()
             raise
+
+
+def _busy() -> StorageError:
+    return StorageError(_("База данных занята другим процессом; повторите позже"))
+
+
+def _is_lock_timeout(err: OperationalError) -> bool:
+    """True when the database gave up waiting for another process's lock."""
+    if getattr(err.orig, "sqlstate", None) == _PG_LOCK_TIMEOUT:
+        return True
+    return isinstance(err.orig, sqlite3.OperationalError) and "locked" in str(err.orig)
 
 
 def alembic_config(script_location: str = MIGRATIONS) -> Config:
@@ -184,29 +244,35 @@ def ensure_schema(engine: Engine, script_location: str = MIGRATIONS) -> None:
         connection.rollback()
     if current == heads:
         return  # the common case: no write lock taken
-    # Check again and migrate under the write lock: two processes opening a
-    # new database at once must not both create the tables.
-    with engine.connect() as connection:
-        connection.execution_options(**{WRITE_OPTION: True})
-        with connection.begin():
-            current = set(MigrationContext.configure(connection).get_current_heads())
-            unknown = [rev for rev in current if _find(script, rev) is None]
-            if unknown:
-                raise StorageError(
-                    _(
-                        "База данных {url} создана более новой версией roadmap "
-                        "(версия схемы {found}, эта программа знает до {known}); "
-                        "обновите roadmap"
-                    ).format(
-                        url=engine.url.render_as_string(hide_password=True),
-                        found=", ".join(sorted(unknown)),
-                        known=", ".join(sorted(heads)),
+    # Check again and migrate under the write lock (BEGIN IMMEDIATE on
+    # SQLite, the writers' advisory lock on PostgreSQL): two processes
+    # opening a new database at once must not both create the tables.
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                current = set(MigrationContext.configure(connection).get_current_heads())
+                unknown = [rev for rev in current if _find(script, rev) is None]
+                if unknown:
+                    raise StorageError(
+                        _(
+                            "База данных {url} создана более новой версией roadmap "
+                            "(версия схемы {found}, эта программа знает до {known}); "
+                            "обновите roadmap"
+                        ).format(
+                            url=engine.url.render_as_string(hide_password=True),
+                            found=", ".join(sorted(unknown)),
+                            known=", ".join(sorted(heads)),
+                        )
                     )
-                )
-            if current == heads:
-                return
-            config.attributes["connection"] = connection
-            command.upgrade(config, "heads")
+                if current == heads:
+                    return
+                config.attributes["connection"] = connection
+                command.upgrade(config, "heads")
+    except OperationalError as err:
+        if _is_lock_timeout(err):
+            raise _busy() from err
+        raise
 
 
 def _find(script: ScriptDirectory, revision: str) -> object | None:

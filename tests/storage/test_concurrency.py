@@ -1,4 +1,4 @@
-"""Several processes writing one SQLite file at once (CLI and daemon)."""
+"""Several processes writing one database at once (CLI and daemon), on every backend."""
 
 from __future__ import annotations
 
@@ -31,14 +31,13 @@ def run_all(targets: list[tuple[Any, tuple[Any, ...]]]) -> None:
     assert codes == [0] * len(processes), f"a writer failed (see its traceback above): {codes}"
 
 
-def prepare(tmp_path: Path) -> tuple[str, str]:
+def prepare(url: str, tmp_path: Path) -> str:
     data = tmp_path / "data"
-    url = f"sqlite:///{data / 'roadmap.db'}"
     engine = open_engine(url, data_dir=data)
     with write_session(session_factory(engine)) as session:
         load_catalog(session, catalog(), NOW)
     engine.dispose()
-    return url, str(data)
+    return str(data)
 
 
 def count_completions(url: str) -> list[tuple[str, int]]:
@@ -54,8 +53,8 @@ def count_completions(url: str) -> list[tuple[str, int]]:
 
 
 @pytest.mark.slow
-def test_two_processes_record_completions_at_once(tmp_path: Path) -> None:
-    url, data = prepare(tmp_path)
+def test_two_processes_record_completions_at_once(db_url: str, tmp_path: Path) -> None:
+    url, data = db_url, prepare(db_url, tmp_path)
     run_all(
         [
             (workers.record_many, (url, data, "first", ROUNDS)),
@@ -66,8 +65,8 @@ def test_two_processes_record_completions_at_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_loads_and_completions_interleave(tmp_path: Path) -> None:
-    url, data = prepare(tmp_path)
+def test_loads_and_completions_interleave(db_url: str, tmp_path: Path) -> None:
+    url, data = db_url, prepare(db_url, tmp_path)
     run_all(
         [
             (workers.load_many, (url, data, ROUNDS // 2)),
@@ -82,9 +81,8 @@ def test_loads_and_completions_interleave(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_two_processes_create_a_new_database_at_once(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    url = f"sqlite:///{data / 'roadmap.db'}"
+def test_two_processes_create_a_new_database_at_once(db_url: str, tmp_path: Path) -> None:
+    data, url = tmp_path / "data", db_url
     run_all([(workers.open_only, (url, str(data))), (workers.open_only, (url, str(data)))])
     engine = open_engine(url)
     with session_factory(engine)() as session:

@@ -1,22 +1,29 @@
-"""Engine, unit of work and schema versioning on a real SQLite file."""
+"""Engine, unit of work and schema versioning: the contract on every backend
+(``db_url``, ``engine``, ``sessions``), then each backend's own mechanics
+(``test_sqlite_…``, ``test_postgres_…``)."""
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event, inspect, select, text
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 import roadmap.storage.migrations as migrations_pkg
 from roadmap.errors import StorageError
 from roadmap.i18n import set_language
 from roadmap.storage.db import (
+    WRITER_LOCK,
     alembic_config,
     ensure_schema,
     open_engine,
@@ -26,11 +33,46 @@ from roadmap.storage.db import (
 )
 from roadmap.storage.repository import load_catalog, occurrences_of, record_completion
 from roadmap.storage.tables import PlanRow
+from tests.backends import SQLITE, postgres_only
 from tests.storage.factory import NOW, catalog
 
 
-def test_new_database_gets_the_schema(engine: Engine, tmp_path: Path) -> None:
-    assert (tmp_path / "data" / "roadmap.db").is_file()
+def scalar(url: str, sql: str) -> object:
+    """One value read over a plain connection, bypassing roadmap's engine."""
+    raw = create_engine(url, poolclass=NullPool)
+    try:
+        with raw.connect() as conn:
+            return conn.execute(text(sql)).scalar()
+    finally:
+        raw.dispose()
+
+
+@contextmanager
+def another_writer(backend: str, url: str) -> Iterator[None]:
+    """Another process's write transaction, held open for the block."""
+    if backend == SQLITE:
+        holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    raw = create_engine(url, poolclass=NullPool)
+    try:
+        with raw.connect() as conn, conn.begin() as transaction:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
+            yield
+            transaction.rollback()
+    finally:
+        raw.dispose()
+
+
+# ---------------------------------------------------------------- contract
+
+
+def test_new_database_gets_the_schema(engine: Engine) -> None:
     assert schema_version(engine) == HEAD
     tables = set(inspect(engine).get_table_names())
     assert {
@@ -50,28 +92,32 @@ def test_new_database_gets_the_schema(engine: Engine, tmp_path: Path) -> None:
     assert indexes["ix_occurrences_due"] == ["due"]
 
 
-def test_connection_pragmas(engine: Engine) -> None:
+def test_sqlite_connection_pragmas(sqlite_db: str, tmp_path: Path) -> None:
+    engine = open_engine(sqlite_db, data_dir=tmp_path / "data")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 5000
+    engine.dispose()
 
 
-def test_data_dir_is_created(tmp_path: Path) -> None:
+def test_sqlite_data_dir_is_created(tmp_path: Path) -> None:
     data = tmp_path / "deep" / "er"
     eng = open_engine(f"sqlite:///{data / 'roadmap.db'}", data_dir=data)
     eng.dispose()
     assert (data / "roadmap.db").is_file()
 
 
-def test_memory_database_is_refused(tmp_path: Path) -> None:
+def test_sqlite_memory_database_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StorageError):
         open_engine("sqlite://", data_dir=tmp_path)
 
 
-def test_write_session_begins_immediate_and_reads_do_not(
-    sessions: sessionmaker[Session], engine: Engine
+def test_sqlite_write_session_begins_immediate_and_reads_do_not(
+    sqlite_db: str, tmp_path: Path
 ) -> None:
+    engine = open_engine(sqlite_db, data_dir=tmp_path / "data")
+    sessions = session_factory(engine)
     statements: list[str] = []
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -85,6 +131,60 @@ def test_write_session_begins_immediate_and_reads_do_not(
     with sessions() as session:
         session.execute(select(PlanRow))
     assert statements[0] == "BEGIN"
+    engine.dispose()
+
+
+@postgres_only
+def test_postgres_connection_settings(pg_db: str) -> None:
+    engine = open_engine(pg_db)
+    assert engine.pool._pre_ping
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
+    engine.dispose()
+
+
+@postgres_only
+def test_postgres_migration_holds_the_writers_lock(pg_db: str) -> None:
+    """Two processes starting on a new database: the second waits for the
+    first one's migration (here: gives up after its busy timeout)."""
+    set_language("ru")
+    with (
+        another_writer("postgres", pg_db),
+        pytest.raises(StorageError, match="занята другим процессом"),
+    ):
+        open_engine(pg_db, busy_timeout_ms=300)
+    assert scalar(pg_db, "SELECT to_regclass('alembic_version') IS NULL") is True
+    engine = open_engine(pg_db)  # free again: it migrates
+    assert schema_version(engine) == HEAD
+    engine.dispose()
+
+
+@postgres_only
+def test_postgres_write_session_takes_the_writers_lock_and_reads_do_not(pg_db: str) -> None:
+    engine = open_engine(pg_db, busy_timeout_ms=1234)
+    sessions = session_factory(engine)
+    statements: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def log(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with write_session(sessions) as session:
+        session.execute(select(PlanRow))
+        held = session.execute(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+        ).scalar()
+        assert session.execute(text("SHOW lock_timeout")).scalar() == "1234ms"
+    assert held == 1
+    assert statements[:2] == [
+        "SET LOCAL lock_timeout = 1234",
+        f"SELECT pg_advisory_xact_lock({WRITER_LOCK})",
+    ]
+    statements.clear()
+    with sessions() as session:
+        session.execute(select(PlanRow))
+    assert not any("advisory" in s or "lock_timeout" in s for s in statements)
+    engine.dispose()
 
 
 def test_write_session_is_all_or_nothing(sessions: sessionmaker[Session]) -> None:
@@ -119,12 +219,13 @@ def test_completions_are_append_only(sessions: sessionmaker[Session], db_url: st
         load_catalog(session, catalog(), NOW)
         occ = occurrences_of(session, "test-plan")[0]
         record_completion(session, occ.id, by="ivanova", at=NOW)
+    # SQLite's RAISE(ABORT) is an IntegrityError, PL/pgSQL's RAISE EXCEPTION
+    # an InternalError: both refuse, naming the rule.
     for statement in ("UPDATE completions SET note = 'x'", "DELETE FROM completions"):
-        with pytest.raises(IntegrityError, match="append-only"), write_session(sessions) as session:
+        with pytest.raises(DBAPIError, match="append-only"), write_session(sessions) as session:
             session.execute(text(statement))
-    raw = sqlite3.connect(db_url.removeprefix("sqlite:///"))
-    assert raw.execute("SELECT count(*) FROM completions").fetchone() == (1,)
-    raw.close()
+    assert scalar(db_url, "SELECT count(*) FROM completions") == 1
+    assert scalar(db_url, "SELECT note FROM completions") is None
 
 
 def test_foreign_keys_are_enforced(sessions: sessionmaker[Session]) -> None:
@@ -202,9 +303,8 @@ def test_newer_database_is_refused_with_a_clear_message(
     message = str(caught.value)
     assert "новой версией roadmap" in message
     assert NEXT in message and str(HEAD) in message and "обновите roadmap" in message
-    raw = sqlite3.connect(db_url.removeprefix("sqlite:///"))
-    assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [(NEXT,)]
-    raw.close()
+    assert scalar(db_url, "SELECT version_num FROM alembic_version") == NEXT
+    assert scalar(db_url, "SELECT count(*) FROM alembic_version") == 1
 
 
 def test_unknown_revision_is_refused(engine: Engine, db_url: str, tmp_path: Path) -> None:
@@ -215,20 +315,40 @@ def test_unknown_revision_is_refused(engine: Engine, db_url: str, tmp_path: Path
         open_engine(db_url, data_dir=tmp_path / "data")
 
 
-def test_a_writer_waits_for_the_lock_then_gives_a_clear_error(db_url: str, tmp_path: Path) -> None:
+def test_a_writer_waits_for_the_lock_then_gives_a_clear_error(
+    backend: str, db_url: str, tmp_path: Path
+) -> None:
     set_language("ru")
     eng = open_engine(db_url, data_dir=tmp_path / "data", busy_timeout_ms=300)
-    holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # another process is writing
-    try:
-        with (
-            pytest.raises(StorageError, match="занята другим процессом"),
-            write_session(session_factory(eng)) as session,
-        ):
-            load_catalog(session, catalog(), NOW)
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
+    with (
+        another_writer(backend, db_url),
+        pytest.raises(StorageError, match="занята другим процессом"),
+        write_session(session_factory(eng)) as session,
+    ):
+        load_catalog(session, catalog(), NOW)
     with write_session(session_factory(eng)) as session:  # free again: it works
         load_catalog(session, catalog(), NOW)
     eng.dispose()
+
+
+def test_a_waiting_writer_goes_on_when_the_lock_is_released(
+    backend: str, db_url: str, tmp_path: Path
+) -> None:
+    eng = open_engine(db_url, data_dir=tmp_path / "data", busy_timeout_ms=10_000)
+    release = threading.Timer(0.5, lambda: None)
+    with another_writer(backend, db_url):
+        release.start()
+        waiter = threading.Thread(target=_load, args=(eng,))
+        waiter.start()
+        release.join()
+        assert waiter.is_alive()  # still waiting for the other writer
+    waiter.join(timeout=10)
+    assert not waiter.is_alive()
+    with session_factory(eng)() as session:
+        assert session.scalars(select(PlanRow.code)).all() == ["test-plan"]
+    eng.dispose()
+
+
+def _load(engine: Engine) -> None:
+    with write_session(session_factory(engine)) as session:
+        load_catalog(session, catalog(), NOW)
