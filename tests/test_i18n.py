@@ -57,3 +57,24 @@ def test_lang_env_switches_cli_to_english(tmp_path: Path) -> None:
     en = CliRunner().invoke(main, ["validate", str(missing)], env={"LANG": "en_US.UTF-8", "LANGUAGE": ""})
     assert "нет такого файла или каталога" in ru.stderr
     assert "no such file or directory" in en.stderr
+
+
+def test_no_translated_call_hides_inside_an_f_string() -> None:
+    # gettext extraction does not look inside f-strings: such text would
+    # silently stay Russian under --lang en.
+    import ast
+
+    hidden = []
+    for package in ("roadmap", "scheduler", "notifications"):
+        for path in (ROOT / package).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.JoinedStr):
+                    for inner in ast.walk(node):
+                        if (
+                            isinstance(inner, ast.Call)
+                            and isinstance(inner.func, ast.Name)
+                            and inner.func.id in ("_", "N_")
+                        ):
+                            hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
+    assert not hidden, "move these _() calls out of f-strings: " + ", ".join(hidden)

@@ -399,6 +399,13 @@ def _css() -> str:
     return _CSS + rules
 
 
+
+def _tag(name: str, text: str, attrs: str = "") -> str:
+    """``<name attrs>text</name>`` with ``text`` escaped."""
+    opening = f"{name} {attrs}" if attrs else name
+    return f"<{opening}>{html.escape(text)}</{name}>"
+
+
 def report_html(result: Report) -> str:
     """One self-contained HTML page; every text is escaped."""
 
@@ -430,20 +437,20 @@ def report_html(result: Report) -> str:
     ]
 
     # legend
-    out.append(f"<h2>{e(_('Обозначения'))}</h2>")
+    out.append(_tag("h2", _("Обозначения")))
     out.append('<ul class="legend">')
     for s in REPORT_STATUSES:
         out.append(
             f'<li><span class="sw {status_class(s)}">{e(MARKS[s])}</span>{e(status_label(s))}</li>'
         )
-    out.append(f'<li><span class="sw">—</span>{e(_("не участвует"))}</li>')
+    out.append('<li><span class="sw">—</span>' + e(_("не участвует")) + "</li>")
     out.append("</ul>")
 
     # the matrix
-    out.append(f"<h2>{e(_('Организации × мероприятия'))}</h2>")
+    out.append(_tag("h2", _("Организации × мероприятия")))
     out.append('<table class="matrix">')
     out.append("<thead><tr>")
-    out.append(f'<th class="u">{e(_("Организация"))}</th>')
+    out.append(_tag("th", _("Организация"), 'class="u"'))
     for t in result.tasks:
         label = t.number or t.task
         out.append(f'<th class="t" title="{e(t.activity)}">{e(label)}</th>')
@@ -472,13 +479,13 @@ def report_html(result: Report) -> str:
     out.append("</tbody></table>")
 
     # tasks
-    out.append(f"<h2>{e(_('Мероприятия'))}</h2>")
+    out.append(_tag("h2", _("Мероприятия")))
     out.append("<table><thead><tr>")
     for head in (_("№"), _("Мероприятие"), _("Срок в плане")):
         out.append(f"<th>{e(head)}</th>")
     for s in REPORT_STATUSES:
         out.append(f'<th class="{status_class(s)}">{e(status_label(s))}</th>')
-    out.append(f"<th>{e(_('Просрочено у'))}</th>")
+    out.append(_tag("th", _("Просрочено у")))
     out.append("</tr></thead><tbody>")
     for t in result.tasks:
         deadline = _deadline(t)
@@ -492,7 +499,7 @@ def report_html(result: Report) -> str:
 
     # children
     if result.children:
-        out.append(f"<h2>{e(_('Дочерние планы'))}</h2>")
+        out.append(_tag("h2", _("Дочерние планы")))
         out.append("<table><thead><tr>")
         for head in (_("План"), _("Название")):
             out.append(f"<th>{e(head)}</th>")
