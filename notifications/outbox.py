@@ -90,14 +90,14 @@ from roadmap.storage.tables import (
     OUTBOX_PENDING,
     OUTBOX_SENDING,
     OUTBOX_SENT,
-    OccurrenceRow,
     OrganisationRow,
     OutboxRow,
     PartyRow,
     PlanRow,
     RegisterRow,
 )
-from roadmap.tracking import StatusFilter, status_rows
+from roadmap.sweep import open_items
+from roadmap.tracking import StatusRow
 
 T = TypeVar("T")
 STATUSES = (OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT, OUTBOX_FAILED)
@@ -202,20 +202,16 @@ def collect_digests(
         raise NotFoundError(_("План «{plan}» не загружен").format(plan=plan))
     options = digest_options(app)
     today_for = (lambda _zone: today) if today is not None else app.clock.today
-    rows = status_rows(
-        session, today_for, StatusFilter(plan=plan, due_soon_days=options.lookahead_days)
-    )
-    if zone is not None:
-        rows = [r for r in rows if directory.zone_of(r) == zone]
-    wanted = [r.occurrence_id for r in rows if r.status in MAILED]
-    if wanted:
-        sequences: dict[int, int] = {
-            occ_id: seq
-            for occ_id, seq in session.execute(
-                select(OccurrenceRow.id, OccurrenceRow.sequence).where(OccurrenceRow.id.in_(wanted))
-            )
-        }
-        directory = replace(directory, sequences=sequences)
+    # Only the open items a digest can show, streamed from the partial index
+    # (roadmap.sweep): done and withdrawn history is never read.
+    rows: list[StatusRow] = []
+    sequences: dict[int, int] = {}
+    for row, sequence in open_items(
+        session, today_for, zone=zone, plan=plan, lookahead_days=options.lookahead_days
+    ):
+        rows.append(row)
+        sequences[row.occurrence_id] = sequence
+    directory = replace(directory, sequences=sequences)
     existing: set[str] = set()
     if skip_existing and rows:
         days = {r.today for r in rows}

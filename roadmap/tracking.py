@@ -127,8 +127,8 @@ def latest_completion() -> Any:
 
 
 def _status_query(flt: StatusFilter) -> Select[*tuple[Any, ...]]:
-    latest = latest_completion()
-    last = aliased(CompletionRow, name="last")
+    # The current completion state is a column of the occurrence (kept by
+    # record_completion), not a subquery over the completion history.
     query: Select[*tuple[Any, ...]] = (
         select(
             PlanRow.code,
@@ -149,16 +149,13 @@ def _status_query(flt: StatusFilter) -> Select[*tuple[Any, ...]]:
             OccurrenceRow.start,
             OccurrenceRow.due,
             OccurrenceRow.withdrawn_at,
-            last.action,
-            last.at,
-            last.by,
+            OccurrenceRow.done_at,
+            OccurrenceRow.done_by,
         )
         .join(PlanRow, PlanRow.id == OccurrenceRow.plan_id)
         .join(TaskRow, TaskRow.id == OccurrenceRow.task_id)
         .join(PartyRow, PartyRow.id == OccurrenceRow.party_id)
         .outerjoin(OrganisationRow, OrganisationRow.id == OccurrenceRow.organisation_id)
-        .outerjoin(latest, latest.c.occurrence_id == OccurrenceRow.id)
-        .outerjoin(last, last.id == latest.c.completion_id)
         .order_by(
             OccurrenceRow.due.is_(None),
             OccurrenceRow.due,
@@ -187,9 +184,9 @@ def status_rows(session: Session, today_for: TodayFor, flt: StatusFilter) -> lis
     todays: dict[str, date] = {}
     for r in session.execute(_status_query(flt)):
         (plan, zone, task, number, section, activity, deadline, result, party, party_name,
-         org, org_name, occ_id, key, kind, start, due, withdrawn_at, action, at, by) = r
+         org, org_name, occ_id, key, kind, start, due, withdrawn_at, at, by) = r
         today = todays.get(zone) or todays.setdefault(zone, today_for(zone))
-        done = action == DONE
+        done = at is not None
         status = classify(
             kind=kind,
             start=start,

@@ -857,6 +857,10 @@ def record_completion(
         supersedes_id=supersedes_id,
     )
     session.add(row)
+    # The current state on the occurrence, in this same unit of work (the
+    # sweep reads it instead of the history).
+    occurrence.done_at = at if action == DONE else None
+    occurrence.done_by = by if action == DONE else None
     session.flush()
     return row.id
 

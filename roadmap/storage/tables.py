@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -55,6 +56,10 @@ UNDATED = "undated"
 # Completion actions.
 DONE = "done"
 REOPEN = "reopen"
+
+# An occurrence nobody has to act on any more is done or withdrawn; the rest
+# are open (the predicate of the partial index ix_occurrences_open_plan_id_due).
+OPEN_OCCURRENCE = "done_at IS NULL AND withdrawn_at IS NULL"
 
 
 class Base(DeclarativeBase):
@@ -177,6 +182,14 @@ class OccurrenceRow(Base):
         Index("ix_occurrences_plan_id_due", "plan_id", "due"),
         Index("ix_occurrences_due", "due"),
         Index("ix_occurrences_task_id", "task_id"),
+        # Open occurrences only (migration 0004): the daily sweep's index.
+        Index(
+            "ix_occurrences_open_plan_id_due",
+            "plan_id",
+            "due",
+            sqlite_where=text(OPEN_OCCURRENCE),
+            postgresql_where=text(OPEN_OCCURRENCE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -192,6 +205,11 @@ class OccurrenceRow(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The current completion state (migration 0004), kept by
+    # repository.record_completion in the same transaction as the completion
+    # row: ``done_at`` is the time of the current «done», None when open.
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    done_by: Mapped[str | None] = mapped_column(Text)
 
 
 class CompletionRow(Base):

@@ -1,11 +1,12 @@
 """Fixtures of the calendar tests: a small plan and a register of three
 schools in ``tmp_path``, loaded with ``roadmap load`` into a real SQLite
-file, and every calendar parsed by three independent parsers."""
+file (the mechanics are in ``tests/fixtures.py``), and every calendar parsed
+by three independent parsers."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,14 +14,10 @@ from pathlib import Path
 import icalendar
 import pytest
 import recurring_ical_events
-from click.testing import CliRunner, Result
 from ical.calendar_stream import IcsCalendarStream
 from sqlalchemy.orm import Session, sessionmaker
 
-from roadmap.cli import main
-from roadmap.deadlines.api import Context, interpret
-from roadmap.storage.db import open_engine, session_factory, write_session
-from roadmap.storage.repository import occurrences_of, record_completion
+from tests.fixtures import Run, record_done, require_deadline_engine
 
 PLAN_ID = "test-city-2023-2024"
 NOW = datetime(2024, 3, 1, 2, 30, tzinfo=UTC)
@@ -109,67 +106,28 @@ def uid(natural_key: str) -> str:
 
 @pytest.fixture(autouse=True)
 def deadline_engine() -> None:
-    try:
-        interpret("Ежегодно январь", Context(date(2023, 1, 1), date(2024, 12, 31)))
-    except NotImplementedError:
-        pytest.skip("the deadline engine is not implemented yet")
+    require_deadline_engine()
 
 
 @pytest.fixture
-def plans_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "plans"
-    (folder / "orgs").mkdir(parents=True)
-    (folder / f"{PLAN_ID}.yaml").write_text(PLAN, encoding="utf-8")
-    (folder / "orgs" / "test-city.yaml").write_text(REGISTER, encoding="utf-8")
-    return folder
+def plan_files() -> dict[str, str]:
+    return {f"{PLAN_ID}.yaml": PLAN, "orgs/test-city.yaml": REGISTER}
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str | None]:
-    return {
-        "ROADMAP_DATA_DIR": str(tmp_path / "data"),
-        "ROADMAP_DB_URL": None,
-        "ROADMAP_CONFIG": None,
-        "ROADMAP_FEED_BASE_URL": "https://cal.example.org",
-    }
-
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def run(env: dict[str, str | None]) -> Run:
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(main, ["--lang", "ru", *args], env=env, catch_exceptions=False)
-
-    return invoke
-
-
-@pytest.fixture
-def loaded(run: Run, plans_dir: Path) -> Path:
-    result = run("load", str(plans_dir))
-    assert result.exit_code == 0, result.stderr
-    return plans_dir
-
-
-@pytest.fixture
-def sessions(tmp_path: Path, loaded: Path) -> Iterator[sessionmaker[Session]]:
-    engine = open_engine(f"sqlite:///{tmp_path / 'data' / 'roadmap.db'}")
-    yield session_factory(engine)
-    engine.dispose()
+def env_extra() -> dict[str, str | None]:
+    return {"ROADMAP_FEED_BASE_URL": "https://cal.example.org"}
 
 
 Complete = Callable[..., int]
 
 
 @pytest.fixture
-def complete(sessions: sessionmaker[Session]) -> Complete:
+def complete(loaded: Path, sessions: sessionmaker[Session]) -> Complete:
     """Record a completion of the occurrence with natural key ``k``."""
 
     def done(k: str, at: datetime = NOW) -> int:
-        with write_session(sessions) as session:
-            ids = {o.key: o.id for o in occurrences_of(session, PLAN_ID)}
-            return record_completion(session, ids[k], by="ivanova", at=at, note="приказ № 5")
+        return record_done(sessions, PLAN_ID, key=k, by="ivanova", at=at, note="приказ № 5")
 
     return done
 

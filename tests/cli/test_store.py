@@ -1,20 +1,18 @@
 """End to end: ``roadmap load``, ``roadmap plans``, ``roadmap show`` on a real
-SQLite file in an isolated data directory."""
+SQLite file in an isolated data directory (``run``, ``plans_dir``, ``env``:
+``tests/fixtures.py``)."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from roadmap.cli import main
-from roadmap.deadlines.api import Context, interpret
 from roadmap.storage.db import open_engine, session_factory, write_session
 from roadmap.storage.repository import completions_for, occurrences_of, record_completion
+from tests.fixtures import Env, Run, cli, require_deadline_engine, sqlite_url
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2024, 3, 1, 2, 30, tzinfo=UTC)
@@ -92,40 +90,15 @@ TOTAL = 12 + 1 + 2 + 1 + 2
 @pytest.fixture(autouse=True)
 def deadline_engine() -> None:
     """These tests read real deadline phrases: they need roadmap.deadlines."""
-    try:
-        interpret("Ежегодно январь", Context(date(2023, 1, 1), date(2026, 12, 31)))
-    except NotImplementedError:
-        pytest.skip("the deadline engine (roadmap.deadlines.interpret) is not implemented yet")
+    require_deadline_engine()
 
 
 @pytest.fixture
-def plans_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "plans"
-    (folder / "orgs").mkdir(parents=True)
-    (folder / "test-city-2023-2026.yaml").write_text(PLAN, encoding="utf-8")
-    (folder / "orgs" / "test-city.yaml").write_text(REGISTER, encoding="utf-8")
-    return folder
+def plan_files() -> dict[str, str]:
+    return {"test-city-2023-2026.yaml": PLAN, "orgs/test-city.yaml": REGISTER}
 
 
-@pytest.fixture
-def run(tmp_path: Path) -> Any:
-    env = {
-        "ROADMAP_DATA_DIR": str(tmp_path / "data"),
-        "ROADMAP_DB_URL": None,
-        "ROADMAP_CONFIG": None,
-    }
-
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(main, ["--lang", "ru", *args], env=env, catch_exceptions=False)
-
-    return invoke
-
-
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'data' / 'roadmap.db'}"
-
-
-def test_load_then_show_round_trip(run: Any, plans_dir: Path, tmp_path: Path) -> None:
+def test_load_then_show_round_trip(run: Run, plans_dir: Path, tmp_path: Path) -> None:
     result = run("load", str(plans_dir))
     assert result.exit_code == 0, result.stderr
     assert "Реестр test-city: новый, организаций 2" in result.stdout
@@ -166,7 +139,7 @@ def test_load_then_show_round_trip(run: Any, plans_dir: Path, tmp_path: Path) ->
     assert "срок не указан" in table.stdout
 
 
-def test_loading_twice_changes_nothing(run: Any, plans_dir: Path) -> None:
+def test_loading_twice_changes_nothing(run: Run, plans_dir: Path) -> None:
     assert run("load", str(plans_dir)).exit_code == 0
     again = run("load", str(plans_dir))
     assert again.exit_code == 0
@@ -177,11 +150,10 @@ def test_loading_twice_changes_nothing(run: Any, plans_dir: Path) -> None:
 
 
 def test_reload_of_an_edited_plan_keeps_completions(
-    run: Any, plans_dir: Path, tmp_path: Path
+    run: Run, plans_dir: Path, tmp_path: Path
 ) -> None:
     assert run("load", str(plans_dir)).exit_code == 0
-    url = db_url(tmp_path)
-    engine = open_engine(url)
+    engine = open_engine(sqlite_url(tmp_path / "data"))
     sessions = session_factory(engine)
     kept = "test-city-2023-2026/1.1/oo/school-2/2024-01-31"
     gone = "test-city-2023-2026/1.2/imcro//2023-03-01"
@@ -217,7 +189,7 @@ def test_reload_of_an_edited_plan_keeps_completions(
     assert task["occurrences"] == [{"start": None, "due": "2023-04-01"}]
 
 
-def test_plans_lists_what_is_loaded(run: Any, plans_dir: Path) -> None:
+def test_plans_lists_what_is_loaded(run: Run, plans_dir: Path) -> None:
     empty = run("plans")
     assert empty.exit_code == 0 and "Планы не загружены" in empty.stdout
     run("load", str(plans_dir))
@@ -237,7 +209,7 @@ def test_plans_lists_what_is_loaded(run: Any, plans_dir: Path) -> None:
     assert "test-city-2023-2026" in table.stdout and str(TOTAL) in table.stdout
 
 
-def test_unknown_plan_is_an_error_with_a_suggestion(run: Any, plans_dir: Path) -> None:
+def test_unknown_plan_is_an_error_with_a_suggestion(run: Run, plans_dir: Path) -> None:
     run("load", str(plans_dir))
     result = run("show", "test-city-2023-2025")
     assert result.exit_code == 1
@@ -245,7 +217,7 @@ def test_unknown_plan_is_an_error_with_a_suggestion(run: Any, plans_dir: Path) -
     assert "Нет плана «test-city-2023-2025» (может быть, «test-city-2023-2026»?)" in result.stderr
 
 
-def test_invalid_plan_loads_nothing(run: Any, plans_dir: Path) -> None:
+def test_invalid_plan_loads_nothing(run: Run, plans_dir: Path) -> None:
     path = plans_dir / "test-city-2023-2026.yaml"
     path.write_text(
         path.read_text(encoding="utf-8").replace("parties: [imcro]}", "parties: [nobody]}", 1)
@@ -256,21 +228,15 @@ def test_invalid_plan_loads_nothing(run: Any, plans_dir: Path) -> None:
     assert "Планы не загружены" in run("plans").stdout
 
 
-def test_english_messages_flag(tmp_path: Path, plans_dir: Path) -> None:
-    env = {
-        "ROADMAP_DATA_DIR": str(tmp_path / "data"),
-        "ROADMAP_DB_URL": None,
-        "ROADMAP_CONFIG": None,
-    }
-    result = CliRunner().invoke(main, ["--lang", "en", "load", str(plans_dir)], env=env)
+def test_english_messages_flag(env: Env, plans_dir: Path) -> None:
+    run_en = cli(env, lang="en")
+    result = run_en("load", str(plans_dir))
     assert result.exit_code == 0, result.stderr
-    shown = CliRunner().invoke(
-        main, ["--lang", "en", "show", "test-city-2023-2026", "--format", "json"], env=env
-    )
+    shown = run_en("show", "test-city-2023-2026", "--format", "json")
     assert json.loads(shown.stdout)["id"] == "test-city-2023-2026"
 
 
-def test_the_real_plans_load(run: Any) -> None:
+def test_the_real_plans_load(run: Run) -> None:
     plans = REPO / "plans"
     if not any(plans.glob("*.yaml")):
         pytest.skip("plans/ has no plan files yet")

@@ -1,5 +1,6 @@
 """Fixtures for the reminder tests: a real SMTP server (aiosmtpd) on
-loopback, a real SQLite file, small plans loaded with ``roadmap load``.
+loopback, a real SQLite file, small plans loaded with ``roadmap load``
+(the mechanics are in ``tests/fixtures.py``).
 
 The plan (Asia/Irkutsk), seen on 2024-03-01 with the default look-ahead (14)
 and escalation (7 days):
@@ -20,23 +21,21 @@ from __future__ import annotations
 
 import asyncio
 import email
-import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from email.message import EmailMessage
 from email.policy import default as default_policy
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from click.testing import CliRunner, Result
 
-from roadmap.app import App, Clock
-from roadmap.cli import main
-from roadmap.settings import load_settings
+from tests.fixtures import MakeApp
+from tests.fixtures import Run as Run  # re-exported for the tests
+from tests.fixtures import process_env as process_env
 
 TODAY = date(2024, 3, 1)
 IMCRO = "imcro@example.org"
@@ -217,20 +216,13 @@ def plan_text() -> dict[str, str]:
 
 
 @pytest.fixture
-def plans_dir(tmp_path: Path, plan_text: dict[str, str]) -> Path:
-    folder = tmp_path / "plans"
-    (folder / "orgs").mkdir(parents=True)
-    (folder / "test-city.yaml").write_text(PLAN % plan_text, encoding="utf-8")
-    (folder / "orgs" / "test-city.yaml").write_text(REGISTER, encoding="utf-8")
-    return folder
+def plan_files(plan_text: dict[str, str]) -> dict[str, str]:
+    return {"test-city.yaml": PLAN % plan_text, "orgs/test-city.yaml": REGISTER}
 
 
 @pytest.fixture
-def env(tmp_path: Path, port: int) -> dict[str, str | None]:
+def env_extra(port: int) -> dict[str, str | None]:
     return {
-        "ROADMAP_DATA_DIR": str(tmp_path / "data"),
-        "ROADMAP_DB_URL": None,
-        "ROADMAP_CONFIG": None,
         "ROADMAP_SMTP_HOST": "127.0.0.1",
         "ROADMAP_SMTP_PORT": str(port),
         "ROADMAP_SMTP_TLS": "none",
@@ -239,48 +231,9 @@ def env(tmp_path: Path, port: int) -> dict[str, str | None]:
     }
 
 
-Run = Callable[..., Result]
-
-
 @pytest.fixture
-def run(env: dict[str, str | None]) -> Run:
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(main, ["--lang", "ru", *args], env=env, catch_exceptions=False)
-
-    return invoke
-
-
-@pytest.fixture
-def loaded(run: Run, plans_dir: Path) -> Path:
-    result = run("load", str(plans_dir))
-    assert result.exit_code == 0, result.stderr
-    return plans_dir
-
-
-@pytest.fixture
-def make_app(env: dict[str, str | None]) -> Iterator[Callable[..., App]]:
+def make_app(make_app: MakeApp) -> MakeApp:
     """An App on the test database whose «now» is shifted by ``later``:
-    the injected clock lets a test reach a row's next attempt."""
-    apps: list[App] = []
-
-    def make(later: timedelta = timedelta(0), today: date | None = TODAY) -> App:
-        environ = {k: v for k, v in env.items() if v is not None}
-        clock = Clock(now=lambda: datetime.now(UTC) + later, fixed_today=today)
-        app = App(settings=load_settings(None, environ=environ), clock=clock)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        app.close()
-
-
-def process_env(env: dict[str, str | None]) -> dict[str, str]:
-    """The environment for a ``python -m roadmap`` subprocess."""
-    full = dict(os.environ)
-    for key, value in env.items():
-        if value is None:
-            full.pop(key, None)
-        else:
-            full[key] = value
-    return full
+    the injected clock lets a test reach a row's next attempt. «Today» is
+    ``TODAY`` unless given."""
+    return partial(make_app, today=TODAY)

@@ -1,23 +1,18 @@
 """Fixtures for the report tests: three small plans (a region and two
 cities that name it as ``parent``) and a register of three schools, loaded
 with ``roadmap load`` into a real SQLite file in ``tmp_path``; completions
-are recorded through the repository."""
+are recorded through the repository (mechanics: ``tests/fixtures.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from roadmap.cli import main
-from roadmap.storage.db import open_engine, session_factory, write_session
-from roadmap.storage.repository import occurrences_of, record_completion
+from tests.fixtures import Run, record_done
 
 TODAY = date(2025, 3, 1)
 NOW = datetime(2025, 2, 28, 3, 0, tzinfo=UTC)
@@ -167,64 +162,26 @@ DONE = [
 
 
 @pytest.fixture
-def plans_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "plans"
-    (folder / "orgs").mkdir(parents=True)
-    for name, text in (
-        ("test-region-2023-2026.yaml", REGION),
-        ("test-city-a-2023-2026.yaml", CITY_A),
-        ("test-city-b-2023-2026.yaml", CITY_B),
-        ("orgs/test-orgs.yaml", REGISTER),
-    ):
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
-
-
-@pytest.fixture
-def run(tmp_path: Path) -> Callable[..., Result]:
-    env = {
-        "ROADMAP_DATA_DIR": str(tmp_path / "data"),
-        "ROADMAP_DB_URL": None,
-        "ROADMAP_CONFIG": None,
-        "COLUMNS": "120",
+def plan_files() -> dict[str, str]:
+    return {
+        f"{REGION_ID}.yaml": REGION,
+        f"{CITY_A_ID}.yaml": CITY_A,
+        f"{CITY_B_ID}.yaml": CITY_B,
+        "orgs/test-orgs.yaml": REGISTER,
     }
 
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(main, ["--lang", "ru", *args], env=env, catch_exceptions=False)
 
-    return invoke
+@pytest.fixture
+def env_extra() -> dict[str, str | None]:
+    return {"COLUMNS": "120"}
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = open_engine(f"sqlite:///{tmp_path / 'data' / 'roadmap.db'}")
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
-
-
-@pytest.fixture
-def loaded(run: Callable[..., Result], plans_dir: Path, tmp_path: Path) -> Callable[..., Result]:
-    """The three plans and the register loaded, the ``DONE`` list recorded."""
-    result = run("load", str(plans_dir))
-    assert result.exit_code == 0, result.stderr
-    engine = open_engine(f"sqlite:///{tmp_path / 'data' / 'roadmap.db'}")
-    try:
-        with write_session(session_factory(engine)) as session:
-            for plan, task, party, org, due in DONE:
-                matches = [
-                    o.id
-                    for o in occurrences_of(session, plan)
-                    if (o.task, o.party, o.org, o.due) == (task, party, org, due)
-                ]
-                assert len(matches) == 1, (plan, task, party, org, due)
-                record_completion(session, matches[0], by="ivanova", at=NOW)
-    finally:
-        engine.dispose()
+def loaded(loaded: Path, run: Run, sessions: sessionmaker[Session]) -> Run:
+    """The three plans and the register loaded, the ``DONE`` list recorded;
+    returns ``run``."""
+    for plan, task, party, org, due in DONE:
+        record_done(sessions, plan, task=task, party=party, org=org, due=due, by="ivanova", at=NOW)
     return run
 
 

@@ -1,23 +1,16 @@
 """Fixtures for tracking tests: two small plans (Irkutsk and Moscow time)
 and a register of three schools, loaded with ``roadmap load`` into a real
-SQLite file in ``tmp_path``."""
+SQLite file in ``tmp_path`` (mechanics: ``tests/fixtures.py``)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from roadmap.app import App, Clock
-from roadmap.cli import main
-from roadmap.deadlines.api import Context, interpret
-from roadmap.settings import load_settings
-from roadmap.storage.db import open_engine, session_factory
+from roadmap.app import App
+from tests.fixtures import MakeApp, process_env, require_deadline_engine, write_plan_tree
+from tests.fixtures import Run as Run  # re-exported for the tests
 
 IRK = "test-irk"
 MSK = "test-msk"
@@ -95,80 +88,36 @@ SCHOOLS = ("school-1", "school-2", "school-3")
 
 @pytest.fixture(autouse=True)
 def deadline_engine() -> None:
-    try:
-        interpret("Ежегодно январь", Context(date(2023, 1, 1), date(2026, 12, 31)))
-    except NotImplementedError:
-        pytest.skip("the deadline engine is not implemented yet")
+    require_deadline_engine()
 
 
-def write_plans(folder: Path, *, irk_plan: str | None = None) -> Path:
-    (folder / "orgs").mkdir(parents=True, exist_ok=True)
-    (folder / f"{IRK}.yaml").write_text(
-        irk_plan or PLAN.format(id=IRK, zone="Asia/Irkutsk"), encoding="utf-8"
-    )
-    (folder / f"{MSK}.yaml").write_text(PLAN.format(id=MSK, zone="Europe/Moscow"), encoding="utf-8")
-    (folder / "orgs" / "test-schools.yaml").write_text(REGISTER, encoding="utf-8")
-    return folder
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def env(data_dir: Path) -> dict[str, str | None]:
+def plan_texts(*, irk_plan: str | None = None) -> dict[str, str]:
+    """Both plans (the Irkutsk one replaceable) and the register."""
     return {
-        "ROADMAP_DATA_DIR": str(data_dir),
-        "ROADMAP_DB_URL": None,
-        "ROADMAP_CONFIG": None,
-        "ROADMAP_USER": "curator",
-        "COLUMNS": "200",
+        f"{IRK}.yaml": irk_plan or PLAN.format(id=IRK, zone="Asia/Irkutsk"),
+        f"{MSK}.yaml": PLAN.format(id=MSK, zone="Europe/Moscow"),
+        "orgs/test-schools.yaml": REGISTER,
     }
 
 
-Run = Callable[..., Result]
+def write_plans(folder: Path, *, irk_plan: str | None = None) -> Path:
+    return write_plan_tree(folder, plan_texts(irk_plan=irk_plan))
 
 
 @pytest.fixture
-def run(env: dict[str, str | None]) -> Run:
-    def invoke(*args: str, **extra_env: str) -> Result:
-        return CliRunner().invoke(
-            main, ["--lang", "ru", *args], env={**env, **extra_env}, catch_exceptions=False
-        )
-
-    return invoke
+def plan_files() -> dict[str, str]:
+    return plan_texts()
 
 
 @pytest.fixture
-def loaded(run: Run, tmp_path: Path) -> Path:
-    """Both plans and the register loaded; returns the plans folder."""
-    folder = write_plans(tmp_path / "plans")
-    result = run("load", str(folder))
-    assert result.exit_code == 0, result.stderr
-    return folder
+def env_extra() -> dict[str, str | None]:
+    return {"ROADMAP_USER": "curator", "COLUMNS": "200"}
 
 
 @pytest.fixture
-def app(data_dir: Path, loaded: Path) -> Any:
+def app(loaded: Path, make_app: MakeApp) -> App:
     """An App on the test database, for calling the core directly."""
-    settings = load_settings(None, {"ROADMAP_DATA_DIR": str(data_dir)})
-    made = App(settings=settings, clock=Clock())
-    yield made
-    made.close()
+    return make_app()
 
 
-def sessions(data_dir: Path) -> Any:
-    engine = open_engine(f"sqlite:///{data_dir / 'roadmap.db'}", data_dir=data_dir)
-    return session_factory(engine)
-
-
-def child_env(env: dict[str, str | None]) -> dict[str, str]:
-    """The environment for a ``python -m roadmap`` subprocess."""
-    merged = dict(os.environ)
-    for key, value in env.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
+child_env = process_env  # the environment for a ``python -m roadmap`` subprocess

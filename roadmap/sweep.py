@@ -1,0 +1,257 @@
+"""The morning sweep, set-based: what a national installation runs each day.
+
+Two questions, both answered in the database, never by loading every
+occurrence into Python:
+
+1. :func:`status_counts` — how many occurrences of each plan are in each
+   :class:`~roadmap.status.Status` on the plan-local «today»: one ``GROUP BY``
+   over a SQL ``CASE`` built by :func:`roadmap.status.status_case` (the same
+   rules as :func:`~roadmap.status.classify`); only (plan, status, count)
+   tuples come back.
+2. :func:`open_items` — what the day's digests are made of: the *open*
+   occurrences (not done, not withdrawn) that are overdue, due within the
+   look-ahead, or on demand. The query reads the partial index
+   ``ix_occurrences_open_plan_id_due`` (migration 0004), so done and
+   withdrawn history is never visited: the work follows the open items.
+   Rows are streamed (``yield_per``) and classified one by one with
+   :func:`~roadmap.status.classify` itself.
+
+:func:`notifications.outbox.collect_digests` — the path ``roadmap remind``
+and the daemon use to fill the outbox — reads :func:`open_items`; the digest
+rules themselves stay in :mod:`notifications.digest`. :func:`run_sweep` is
+both halves for one day.
+
+«Today» is plan-local: plans are grouped by the date ``today_for(zone)``
+gives for their time zone, one query per distinct date (at most two around
+midnight)::
+
+    counts = status_counts(session, app.clock.today)
+    overdue = sum(c.get(Status.OVERDUE, 0) for c in counts.values())
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from roadmap.status import DUE_SOON_DAYS, ON_DEMAND, Status, classify, days_overdue, status_case
+from roadmap.storage.tables import (
+    OccurrenceRow,
+    OrganisationRow,
+    PartyRow,
+    PlanRow,
+    TaskRow,
+)
+from roadmap.tracking import StatusRow
+
+if TYPE_CHECKING:
+    from notifications.outbox import BuildReport
+    from roadmap.app import App
+
+# «today» for a plan time zone: ``app.clock.today``
+TodayFor = Callable[[str], date]
+
+#: The partial index of open occurrences (migration 0004).
+OPEN_INDEX = "ix_occurrences_open_plan_id_due"
+
+#: Rows fetched per round trip when streaming open items.
+BATCH = 5_000
+
+
+def _days(
+    session: Session, today_for: TodayFor, zone: str | None, plan: str | None
+) -> dict[date, list[str]]:
+    """The zones of the selected plans, grouped by their plan-local today."""
+    query = select(PlanRow.timezone).distinct()
+    if zone is not None:
+        query = query.where(PlanRow.timezone == zone)
+    if plan is not None:
+        query = query.where(PlanRow.code == plan)
+    days: dict[date, list[str]] = defaultdict(list)
+    for tz in session.scalars(query):
+        days[today_for(tz)].append(tz)
+    return dict(days)
+
+
+def _plans_in(zones: list[str], plan: str | None) -> Any:
+    """Subquery: ids of the plans of ``zones`` (and the plan ``plan``)."""
+    query = select(PlanRow.id).where(PlanRow.timezone.in_(zones))
+    if plan is not None:
+        query = query.where(PlanRow.code == plan)
+    return query
+
+
+def status_query(
+    today: date, due_soon_days: int = DUE_SOON_DAYS, plans: Any = None
+) -> Select[*tuple[Any, ...]]:
+    """``SELECT plan_id, <status CASE>, count(*) … GROUP BY plan_id, status``
+    (all plans, or those whose ids ``plans`` selects)."""
+    state = status_case(
+        kind=OccurrenceRow.kind,
+        due=OccurrenceRow.due,
+        done=OccurrenceRow.done_at.is_not(None),
+        withdrawn=OccurrenceRow.withdrawn_at.is_not(None),
+        today=today,
+        due_soon_days=due_soon_days,
+    ).label("status")
+    query: Select[*tuple[Any, ...]] = select(
+        OccurrenceRow.plan_id, state, func.count().label("n")
+    ).group_by(
+        OccurrenceRow.plan_id, state
+    )
+    if plans is not None:
+        query = query.where(OccurrenceRow.plan_id.in_(plans))
+    return query
+
+
+def status_counts(
+    session: Session,
+    today_for: TodayFor,
+    *,
+    zone: str | None = None,
+    plan: str | None = None,
+    due_soon_days: int = DUE_SOON_DAYS,
+) -> dict[str, dict[Status, int]]:
+    """Plan code → status → number of occurrences (withdrawn ones included,
+    as :data:`Status.WITHDRAWN`), for each plan's own «today»; statuses with
+    no occurrence are left out. Plans without occurrences are absent."""
+    codes = {plan_id: code for plan_id, code in session.execute(select(PlanRow.id, PlanRow.code))}
+    found: dict[str, dict[Status, int]] = {}
+    days = _days(session, today_for, zone, plan)
+    for today, zones in days.items():
+        every = zone is None and plan is None and len(days) == 1
+        query = status_query(today, due_soon_days, None if every else _plans_in(zones, plan))
+        for plan_id, state, n in session.execute(query):
+            found.setdefault(codes[plan_id], {})[Status(state)] = n
+    return found
+
+
+def open_items_query(
+    today: date, lookahead_days: int = DUE_SOON_DAYS, plans: Any = None
+) -> Select[*tuple[Any, ...]]:
+    """The open occurrences a digest of ``today`` may show: overdue, due
+    within ``lookahead_days``, or on demand — with what a
+    :class:`~roadmap.tracking.StatusRow` needs, and the calendar sequence."""
+    horizon = today + timedelta(days=max(lookahead_days, 0))
+    query: Select[*tuple[Any, ...]] = (
+        select(
+            PlanRow.code,
+            TaskRow.code,
+            TaskRow.number,
+            TaskRow.section_title,
+            TaskRow.activity,
+            TaskRow.deadline,
+            TaskRow.result,
+            PartyRow.code,
+            PartyRow.name,
+            OrganisationRow.code,
+            OrganisationRow.name,
+            OccurrenceRow.id,
+            OccurrenceRow.key,
+            OccurrenceRow.kind,
+            OccurrenceRow.start,
+            OccurrenceRow.due,
+            OccurrenceRow.sequence,
+        )
+        .join(PlanRow, PlanRow.id == OccurrenceRow.plan_id)
+        .join(TaskRow, TaskRow.id == OccurrenceRow.task_id)
+        .join(PartyRow, PartyRow.id == OccurrenceRow.party_id)
+        .outerjoin(OrganisationRow, OrganisationRow.id == OccurrenceRow.organisation_id)
+        # The predicate of the partial index, spelled the same way, so that
+        # SQLite and PostgreSQL both see the index applies.
+        .where(OccurrenceRow.done_at.is_(None), OccurrenceRow.withdrawn_at.is_(None))
+        .where(
+            or_(
+                OccurrenceRow.due <= horizon,
+                and_(OccurrenceRow.due.is_(None), OccurrenceRow.kind == ON_DEMAND),
+            )
+        )
+    )
+    if plans is not None:
+        query = query.where(OccurrenceRow.plan_id.in_(plans))
+    return query
+
+
+def open_items(
+    session: Session,
+    today_for: TodayFor,
+    *,
+    zone: str | None = None,
+    plan: str | None = None,
+    lookahead_days: int = DUE_SOON_DAYS,
+    batch: int = BATCH,
+) -> Iterator[tuple[StatusRow, int]]:
+    """Stream ``(status row, calendar sequence)`` for each open occurrence a
+    digest may show (see :func:`open_items_query`), in no particular order.
+
+    The status is :func:`~roadmap.status.classify`'s, with «due soon»
+    meaning within ``lookahead_days``; done and withdrawn occurrences never
+    come back (their ``done_at``/``done_by`` are None)."""
+    days = _days(session, today_for, zone, plan)
+    for today, zones in days.items():
+        every = zone is None and plan is None and len(days) == 1
+        query = open_items_query(today, lookahead_days, None if every else _plans_in(zones, plan))
+        result = session.execute(query.execution_options(yield_per=batch))
+        for r in result:
+            (plan_code, task, number, section, activity, deadline, result_text, party,
+             party_name, org, org_name, occ_id, key, kind, start, due, sequence) = r
+            state = classify(kind=kind, start=start, due=due, done=False, withdrawn=False,
+                             today=today, due_soon_days=lookahead_days)
+            yield (
+                StatusRow(
+                    plan_code, task, number, section, activity, deadline, result_text, party,
+                    party_name, org, org_name, occ_id, key, kind, start, due, state,
+                    days_overdue(due, today) if state is Status.OVERDUE else 0,
+                    today, None, None,
+                ),
+                sequence,
+            )
+
+
+@dataclass
+class SweepReport:
+    """One morning's sweep: the counts, and what went into the outbox."""
+
+    counts: dict[str, dict[Status, int]] = field(default_factory=dict)
+    build: BuildReport | None = None
+
+    def totals(self) -> dict[Status, int]:
+        """Occurrences in each status over every plan swept."""
+        total: dict[Status, int] = {s: 0 for s in Status}
+        for by_status in self.counts.values():
+            for state, n in by_status.items():
+                total[state] += n
+        return {s: n for s, n in total.items() if n}
+
+
+def run_sweep(
+    app: App, *, zone: str | None = None, today: date | None = None, fill: bool = True
+) -> SweepReport:
+    """The daily sweep for the plans of ``zone`` (or all): the status counts
+    of every plan, then (with ``fill``) the day's digests into the outbox
+    through :func:`notifications.outbox.build_outbox` — the very path of
+    ``roadmap remind``. ``today`` pins the plan-local date."""
+    from notifications.outbox import build_outbox  # notifications builds on roadmap
+
+    today_for: TodayFor = (lambda _zone: today) if today is not None else app.clock.today
+    with app.sessions() as session:
+        lookahead = int(app.settings["lookahead_days"])
+        counts = status_counts(session, today_for, zone=zone, due_soon_days=lookahead)
+    build = build_outbox(app, zone=zone, today=today) if fill else None
+    return SweepReport(counts, build)
+
+
+__all__ = [
+    "SweepReport",
+    "open_items",
+    "open_items_query",
+    "run_sweep",
+    "status_counts",
+    "status_query",
+]

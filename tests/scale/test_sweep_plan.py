@@ -1,0 +1,129 @@
+"""The sweep's digest query reads only open occurrences, through the partial
+index (SQLite's query plan says so), and the SQL status CASE is the same
+rule as :func:`roadmap.status.classify` on generated rows."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    insert,
+    select,
+    text,
+)
+
+from roadmap.status import KINDS, Status, classify, status_case
+from roadmap.storage.db import open_engine
+from roadmap.sweep import open_items_query, status_query
+
+
+def _plan(url: str, query: object) -> str:
+    """The SQLite plan of ``query`` over a loaded municipality, 60 % of its
+    past done, after ``ANALYZE`` (as an installation that ran ``PRAGMA
+    optimize``, and as the benchmark measures)."""
+    from tests.scale.test_national import national
+
+    folder = Path(url.removeprefix("sqlite:///")).parent
+    app = national.make_app(url, folder, national.TODAY)
+    try:
+        national.load(app, national.Scale(1, 2, 5, "one"), national.Results("t", "sqlite"),
+                      lambda _line: None)
+        national.mark_done(app, national.Results("t", "sqlite"))
+    finally:
+        app.close()
+    engine = open_engine(url)
+    try:
+        with engine.connect() as connection:
+            sql = str(query.compile(  # type: ignore[attr-defined]
+                dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+            ))
+            return "\n".join(
+                str(r[3]) for r in connection.execute(text("EXPLAIN QUERY PLAN " + sql))
+            )
+    finally:
+        engine.dispose()
+
+
+def test_open_items_use_the_partial_index(tmp_path: Path) -> None:
+    plan = _plan(f"sqlite:///{tmp_path / 'r.db'}", open_items_query(date(2024, 11, 15), 14))
+    _only_open(plan)
+
+
+def _only_open(plan: str) -> None:
+    """Dated occurrences are read through the partial index: done and
+    withdrawn ones are never visited. The one other way in allowed is the
+    on-demand branch (``due IS NULL``: an equality search of a ``due``
+    index, rows without a date only — they do not pile up day by day)."""
+    lines = [line for line in plan.splitlines() if " occurrences" in line]
+    assert any("ix_occurrences_open_plan_id_due" in line for line in lines), plan
+    for line in lines:
+        assert "ix_occurrences_open_plan_id_due" in line or line.endswith("(due=?)"), plan
+
+
+def test_open_items_for_one_zone_use_the_partial_index(tmp_path: Path) -> None:
+    from roadmap.storage.tables import PlanRow
+
+    plans = select(PlanRow.id).where(PlanRow.timezone == "Asia/Irkutsk")
+    plan = _plan(f"sqlite:///{tmp_path / 'r.db'}", open_items_query(date(2024, 11, 15), 14, plans))
+    _only_open(plan)
+
+
+def test_status_counts_is_one_grouped_query(tmp_path: Path) -> None:
+    plan = _plan(f"sqlite:///{tmp_path / 'r.db'}", status_query(date(2024, 11, 15), 14))
+    reads = [line for line in plan.splitlines() if line.startswith(("SCAN", "SEARCH"))]
+    assert len(reads) == 1 and " occurrences" in reads[0], plan  # one pass over occurrences
+    assert "completions" not in plan
+
+
+_ROWS = Table(
+    "rows", MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("kind", String),
+    Column("due", Date),
+    Column("done", Boolean),
+    Column("withdrawn", Boolean),
+)
+_ENGINE = create_engine("sqlite://")
+_ROWS.metadata.create_all(_ENGINE)
+_DAYS = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
+_ROW = st.tuples(st.sampled_from(KINDS), st.none() | _DAYS, st.booleans(), st.booleans())
+
+
+@given(
+    rows=st.lists(_ROW, min_size=1, max_size=30),
+    today=_DAYS,
+    due_soon_days=st.integers(min_value=-3, max_value=60),
+)
+def test_status_case_agrees_with_classify(
+    rows: list[tuple[str, date | None, bool, bool]], today: date, due_soon_days: int
+) -> None:
+    # Days near «today» are where the rules turn: draw some there too.
+    rows = rows + [("dated", today + timedelta(days=d), False, False)
+                   for d in (-1, 0, 1, due_soon_days, due_soon_days + 1)]
+    state = status_case(
+        kind=_ROWS.c.kind, due=_ROWS.c.due, done=_ROWS.c.done, withdrawn=_ROWS.c.withdrawn,
+        today=today, due_soon_days=due_soon_days,
+    )
+    with _ENGINE.begin() as connection:
+        connection.execute(_ROWS.delete())
+        connection.execute(insert(_ROWS), [
+            {"kind": k, "due": d, "done": done, "withdrawn": w} for k, d, done, w in rows
+        ])
+        found = [Status(s) for s in connection.scalars(select(state).order_by(_ROWS.c.id))]
+    expected = [
+        classify(kind=k, start=None, due=d, done=done, withdrawn=w, today=today,
+                 due_soon_days=due_soon_days)
+        for k, d, done, w in rows
+    ]
+    assert found == expected
