@@ -43,12 +43,9 @@ from sqlalchemy.orm import Session
 from roadmap.status import DUE_SOON_DAYS, ON_DEMAND, Status, classify, days_overdue, status_case
 from roadmap.storage.tables import (
     OccurrenceRow,
-    OrganisationRow,
-    PartyRow,
     PlanRow,
-    TaskRow,
 )
-from roadmap.tracking import StatusRow
+from roadmap.tracking import StatusRow, occurrence_select
 
 if TYPE_CHECKING:
     from notifications.outbox import BuildReport
@@ -139,30 +136,8 @@ def open_items_query(
     within ``lookahead_days``, or on demand — with what a
     :class:`~roadmap.tracking.StatusRow` needs, and the calendar sequence."""
     horizon = today + timedelta(days=max(lookahead_days, 0))
-    query: Select[*tuple[Any, ...]] = (
-        select(
-            PlanRow.code,
-            TaskRow.code,
-            TaskRow.number,
-            TaskRow.section_title,
-            TaskRow.activity,
-            TaskRow.deadline,
-            TaskRow.result,
-            PartyRow.code,
-            PartyRow.name,
-            OrganisationRow.code,
-            OrganisationRow.name,
-            OccurrenceRow.id,
-            OccurrenceRow.key,
-            OccurrenceRow.kind,
-            OccurrenceRow.start,
-            OccurrenceRow.due,
-            OccurrenceRow.sequence,
-        )
-        .join(PlanRow, PlanRow.id == OccurrenceRow.plan_id)
-        .join(TaskRow, TaskRow.id == OccurrenceRow.task_id)
-        .join(PartyRow, PartyRow.id == OccurrenceRow.party_id)
-        .outerjoin(OrganisationRow, OrganisationRow.id == OccurrenceRow.organisation_id)
+    query = (
+        occurrence_select(OccurrenceRow.sequence)
         # The predicate of the partial index, spelled the same way, so that
         # SQLite and PostgreSQL both see the index applies.
         .where(OccurrenceRow.done_at.is_(None), OccurrenceRow.withdrawn_at.is_(None))

@@ -126,13 +126,13 @@ def latest_completion() -> Any:
     )
 
 
-def _status_query(flt: StatusFilter) -> Select[*tuple[Any, ...]]:
-    # The current completion state is a column of the occurrence (kept by
-    # record_completion), not a subquery over the completion history.
-    query: Select[*tuple[Any, ...]] = (
+def occurrence_select(*extra: Any) -> Select[*tuple[Any, ...]]:
+    """Occurrences joined to their plan, task, party and organisation, with
+    the columns of a :class:`StatusRow` (plan … due, in its field order)
+    followed by ``extra`` columns. Shared by listings and the sweep."""
+    return (
         select(
             PlanRow.code,
-            PlanRow.timezone,
             TaskRow.code,
             TaskRow.number,
             TaskRow.section_title,
@@ -148,14 +148,25 @@ def _status_query(flt: StatusFilter) -> Select[*tuple[Any, ...]]:
             OccurrenceRow.kind,
             OccurrenceRow.start,
             OccurrenceRow.due,
-            OccurrenceRow.withdrawn_at,
-            OccurrenceRow.done_at,
-            OccurrenceRow.done_by,
+            *extra,
         )
         .join(PlanRow, PlanRow.id == OccurrenceRow.plan_id)
         .join(TaskRow, TaskRow.id == OccurrenceRow.task_id)
         .join(PartyRow, PartyRow.id == OccurrenceRow.party_id)
         .outerjoin(OrganisationRow, OrganisationRow.id == OccurrenceRow.organisation_id)
+    )
+
+
+def _status_query(flt: StatusFilter) -> Select[*tuple[Any, ...]]:
+    # The current completion state is a column of the occurrence (kept by
+    # record_completion), not a subquery over the completion history.
+    query = (
+        occurrence_select(
+            PlanRow.timezone,
+            OccurrenceRow.withdrawn_at,
+            OccurrenceRow.done_at,
+            OccurrenceRow.done_by,
+        )
         .order_by(
             OccurrenceRow.due.is_(None),
             OccurrenceRow.due,
@@ -183,8 +194,8 @@ def status_rows(session: Session, today_for: TodayFor, flt: StatusFilter) -> lis
     rows: list[StatusRow] = []
     todays: dict[str, date] = {}
     for r in session.execute(_status_query(flt)):
-        (plan, zone, task, number, section, activity, deadline, result, party, party_name,
-         org, org_name, occ_id, key, kind, start, due, withdrawn_at, at, by) = r
+        (plan, task, number, section, activity, deadline, result, party, party_name,
+         org, org_name, occ_id, key, kind, start, due, zone, withdrawn_at, at, by) = r
         today = todays.get(zone) or todays.setdefault(zone, today_for(zone))
         done = at is not None
         status = classify(
