@@ -49,7 +49,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from roadmap.errors import StorageError
@@ -80,6 +80,38 @@ def open_engine(
     another process's write lock, then gets a :class:`StorageError`.
     With ``migrate`` (the default) the schema is created or upgraded, and a
     database newer than the code is refused (:class:`StorageError`)."""
+    try:
+        return _open_engine(url, data_dir, migrate, busy_timeout_ms)
+    except (ArgumentError, NoSuchModuleError) as err:
+        raise StorageError(
+            _(
+                "Неверный адрес базы данных «{url}»: ожидается sqlite:///путь/к/файлу.db "
+                "или postgresql+psycopg://пользователь:пароль@хост/база"
+            ).format(url=url)
+        ) from err
+    except ModuleNotFoundError as err:
+        raise StorageError(
+            _("Для этой базы данных нужен драйвер {module}: pip install 'roadmap[postgres]'").format(
+                module=err.name
+            )
+        ) from err
+    except DBAPIError as err:  # the server is down, refuses the login, ...
+        shown = make_url(url).render_as_string(hide_password=True)
+        reason = str(err.orig or err).strip().splitlines()[0]
+        raise StorageError(
+            _("Не удаётся открыть базу данных {url}: {reason}").format(url=shown, reason=reason)
+        ) from err
+    except OSError as err:
+        raise StorageError(
+            _("Каталог данных недоступен: {path}: {reason}").format(
+                path=err.filename or data_dir, reason=err.strerror or err
+            )
+        ) from err
+
+
+def _open_engine(
+    url: str, data_dir: Path | None, migrate: bool, busy_timeout_ms: int
+) -> Engine:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     sqlite = backend == "sqlite"
