@@ -20,13 +20,13 @@ Then it times, on SQLite (default: a temporary file) or PostgreSQL
   by one); the choice is ``(id × 2654435761) mod 1000 < 600``, a fixed
   spread over every plan, task and organisation;
 - ``sweep``: for «today», the status counts of every occurrence
-  (:func:`roadmap.sweep.status_counts`), the open items the digests are made
-  of (:func:`roadmap.sweep.open_items`, streamed: rows and recipients
-  counted), and the outbox fill (:func:`notifications.outbox.build_outbox`,
-  the path of ``roadmap remind``) — for every plan, or at ``medium``/``full``
-  only for one municipal plan (``--fill one``): rendering the e-mails (MIME
-  and iCalendar, ~30 ms a message) is the mailer's cost, not the database's,
-  and would dominate the run;
+  (:func:`roadmap.sweep.status_counts`) and the outbox fill for every plan
+  (:func:`notifications.outbox.build_outbox`, the path of ``roadmap remind``
+  and of the daemon): who gets a digest or an escalation is decided in the
+  database (:mod:`notifications.recipients`) and one ``pending`` row per
+  message is stored; the messages are rendered by the sender;
+- ``render``: what the sender adds per message — a sample of the day's rows
+  rendered as the sender renders them (:func:`notifications.outbox.render_for`);
 - ``changes``: during the day 1,000 open occurrences are marked done
   through :func:`record_completion` (the real path: completion row and
   ``done_at`` in one unit of work);
@@ -62,9 +62,9 @@ from typing import Any
 from sqlalchemy import BigInteger, Engine, cast, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
-from notifications.digest import Contact as DigestContact
 from notifications.feeds import calendar_for
-from notifications.outbox import build_outbox, load_directory
+from notifications.outbox import build_outbox, digest_options, envelope_of, render_for
+from notifications.recipients import route_query
 from roadmap.app import App, Clock
 from roadmap.cli.report import render
 from roadmap.deadlines.api import interpret
@@ -73,11 +73,10 @@ from roadmap.model import Contact, Organisation, Plan, Register
 from roadmap.plans import read_catalog
 from roadmap.report import build_report
 from roadmap.settings import load_settings
-from roadmap.status import Status
 from roadmap.storage.db import write_session
 from roadmap.storage.repository import load_catalog, record_completion
-from roadmap.storage.tables import DONE, CompletionRow, OccurrenceRow, PlanRow
-from roadmap.sweep import open_items, open_items_query, status_counts, status_query
+from roadmap.storage.tables import DONE, CompletionRow, OccurrenceRow, OutboxRow, PlanRow
+from roadmap.sweep import open_items_query, status_counts, status_query
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ("irkutsk-city-2023-2026", "glazov-2022-2024", "dzerzhinsky-2022-2023")
@@ -85,6 +84,7 @@ TODAY = date(2024, 11, 15)
 NOW = datetime(2024, 11, 14, 21, 0, tzinfo=UTC)  # 05:00 in Irkutsk on TODAY
 DONE_PER_MILLE = 600
 CHANGES = 1_000
+RENDER_SAMPLE = 200  # messages rendered to measure the sender's cost
 ZONES = (
     "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg",
     "Asia/Omsk", "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk",
@@ -97,14 +97,13 @@ class Scale:
     regions: int
     municipalities: int
     orgs: int  # per municipality
-    fill: str  # outbox fill: "all" plans, or "one" plan
 
 
 SCALES = {
-    "tiny": Scale(2, 4, 5, "all"),
-    "small": Scale(5, 40, 25, "all"),
-    "medium": Scale(20, 400, 25, "one"),
-    "full": Scale(85, 2_000, 25, "one"),
+    "tiny": Scale(2, 4, 5),
+    "small": Scale(5, 40, 25),
+    "medium": Scale(20, 400, 25),
+    "full": Scale(85, 2_000, 25),
 }
 
 
@@ -121,13 +120,11 @@ class Results:
     seconds: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # day 1 totals by status
     counts2: dict[str, int] = field(default_factory=dict)  # day 2
-    open_rows: int = 0
-    open_rows2: int = 0
-    recipients: int = 0
-    fill_plan: str | None = None
-    fill_plans: int = 0
-    digests: int = 0
+    digests: int = 0  # outbox rows added (digests and escalations), day 1
     digests2: int = 0
+    skipped: int = 0  # recipients without a usable address, day 1
+    rendered: int = 0  # sample rendered as the sender does
+    render_ms: float = 0.0  # per message
     report_rows: int = 0
     feed_bytes: int = 0
     peak_mb: float = 0.0
@@ -301,11 +298,10 @@ def changes(app: App, day: date, count: int) -> int:
 
 
 def sweep(
-    app: App, day: date, results: Results, suffix: str, fill_plan: str | None,
-    log: Callable[[str], None],
+    app: App, day: date, results: Results, suffix: str, log: Callable[[str], None],
 ) -> tuple[dict[str, int], int, int]:
-    """Counts of every occurrence, the open items and recipients, the outbox
-    fill; returns (totals by status, open rows, digests added)."""
+    """Counts of every occurrence, then the outbox fill for every plan;
+    returns (totals by status, messages added, recipients skipped)."""
     today_for = lambda _zone: day  # noqa: E731
     lookahead = int(app.settings["lookahead_days"])
     with timed(results, f"sweep{suffix}: status counts", log), app.sessions() as session:
@@ -314,23 +310,25 @@ def sweep(
     for by_status in counts.values():
         for state, n in by_status.items():
             totals[state.value] = totals.get(state.value, 0) + n
-    with timed(results, f"sweep{suffix}: open items", log), app.sessions() as session:
-        directory = load_directory(session)
-        rows = 0
-        recipients: set[tuple[str | None, str]] = set()
-        for row, _sequence in open_items(session, today_for, lookahead_days=lookahead):
-            rows += 1
-            if row.status is not Status.ON_DEMAND:
-                for contact in directory.recipients_for(row):
-                    recipients.add(_addr(contact, row.plan))
-    results.recipients = max(results.recipients, len(recipients))
     with timed(results, f"sweep{suffix}: outbox fill", log):
-        build = build_outbox(app, plan=fill_plan, today=day)
-    return totals, rows, len(build.added)
+        build = build_outbox(app, today=day)
+    return totals, len(build.added), len(build.skipped)
 
 
-def _addr(contact: DigestContact, plan: str) -> tuple[str | None, str]:
-    return ((contact.email or "").lower() or None, plan if not contact.email else "")
+def render_sample(app: App, day: date, results: Results, log: Callable[[str], None]) -> None:
+    """Render the first :data:`RENDER_SAMPLE` rows of ``day`` as a sender would."""
+    options = digest_options(app)
+    with app.sessions() as session:
+        rows = session.scalars(
+            select(OutboxRow).where(OutboxRow.local_date == day, OutboxRow.recipe.is_not(None))
+            .order_by(OutboxRow.id).limit(RENDER_SAMPLE)
+        ).all()
+        t0 = time.perf_counter()
+        with timed(results, f"render {len(rows)} messages (sender side)", log):
+            made = [render_for(session, envelope_of(row), options, NOW) for row in rows]
+        took = time.perf_counter() - t0
+    results.rendered = sum(m is not None for m in made)
+    results.render_ms = 1000 * took / max(len(rows), 1)
 
 
 def coordinator(app: App, plan: str, results: Results, log: Callable[[str], None]) -> None:
@@ -365,10 +363,24 @@ def explain(session: Session, query: Any) -> str:
 
 
 def plans_of_sweep(app: App, day: date) -> dict[str, str]:
+    options = digest_options(app)
     with app.sessions() as session:
+        party, org = session.execute(
+            select(OccurrenceRow.party_id, OccurrenceRow.organisation_id)
+            .where(OccurrenceRow.organisation_id.is_not(None)).limit(1)
+        ).one()
+        routes = open_items_query(day, 14).where(
+            OccurrenceRow.party_id == party, OccurrenceRow.organisation_id == org
+        )
         return {
             "status counts": explain(session, status_query(day, 14)),
-            "open items": explain(session, open_items_query(day, 14)),
+            "who gets mail: (party, school) routes": explain(
+                session, route_query(day, options, schools=True)
+            ),
+            "who gets mail: parties' own routes": explain(
+                session, route_query(day, options, schools=False)
+            ),
+            "one recipient's items (rendering)": explain(session, routes),
         }
 
 
@@ -392,7 +404,6 @@ def run(
     db_url: str,
     folder: Path,
     *,
-    fill: str | None = None,
     with_explain: bool = False,
     log: Callable[[str], None] = lambda _line: None,
 ) -> Results:
@@ -415,22 +426,19 @@ def run(
         log(f"  {results.plans} plans, {results.occurrences} occurrences")
         with timed(results, "mark 60% of past done", log):
             mark_done(app, results)
-        fill = fill or scale.fill
-        one = None if fill == "all" else f"{TEMPLATES[0]}--m0001"
-        results.fill_plan = one
-        results.fill_plans = results.plans if one is None else 1
         if with_explain:
             results.explain = plans_of_sweep(app, TODAY)
-        totals, rows, added = sweep(app, TODAY, results, "", one, log)
-        results.counts, results.open_rows, results.digests = totals, rows, added
+        totals, added, skipped = sweep(app, TODAY, results, "", log)
+        results.counts, results.digests, results.skipped = totals, added, skipped
+        render_sample(app, TODAY, results, log)
         with timed(results, f"changes: {CHANGES} done via record_completion", log):
             changes(app, TODAY, CHANGES)
         app2 = make_app(db_url, folder, TODAY + timedelta(days=1))
         try:
-            totals, rows, added = sweep(app2, TODAY + timedelta(days=1), results, " 2", one, log)
+            totals, added, _skipped = sweep(app2, TODAY + timedelta(days=1), results, " 2", log)
         finally:
             app2.close()
-        results.counts2, results.open_rows2, results.digests2 = totals, rows, added
+        results.counts2, results.digests2 = totals, added
         coordinator(app, f"{TEMPLATES[0]}--m0001", results, log)
         results.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return results
@@ -447,13 +455,13 @@ def table(results: Results) -> str:
         f"{'phase':<48} {'seconds':>9}",
     ]
     lines += [f"{label:<48} {took:>9.2f}" for label, took in r.seconds.items()]
-    fill = f"plan {r.fill_plan} only" if r.fill_plan else "every plan"
     lines += [
         f"day 1 counts: {json.dumps(r.counts, sort_keys=True)}",
-        f"day 1: {r.open_rows} open items read, {r.recipients} recipients; "
-        f"outbox fill ({fill}): {r.digests} messages",
+        f"day 1 outbox fill (every plan): {r.digests} messages, {r.skipped} recipients "
+        f"without a usable address",
+        f"sender side: {r.rendered} of a sample rendered, {r.render_ms:.1f} ms per message",
         f"day 2 counts: {json.dumps(r.counts2, sort_keys=True)}",
-        f"day 2: {r.open_rows2} open items read; outbox fill: {r.digests2} messages",
+        f"day 2 outbox fill: {r.digests2} messages",
         f"report: {r.report_rows} rows; feed: {r.feed_bytes} bytes",
         f"peak memory (ru_maxrss): {r.peak_mb:.0f} MB",
     ]
@@ -466,7 +474,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="tiny")
     parser.add_argument("--db-url", help="an empty database (default: a temporary SQLite file)")
-    parser.add_argument("--fill", choices=("all", "one"), help="outbox fill: every plan or one")
     parser.add_argument("--keep", type=Path, help="work in this (new) directory and keep it")
     parser.add_argument("--explain", action="store_true", help="print the sweep's query plans")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -479,7 +486,7 @@ def main() -> None:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         url = args.db_url or f"sqlite:///{folder / 'roadmap.db'}"
-        results = run(args.scale, url, folder, fill=args.fill, with_explain=args.explain, log=log)
+        results = run(args.scale, url, folder, with_explain=args.explain, log=log)
     print(table(results))
     if args.json:
         args.json.write_text(json.dumps(asdict(results), indent=2, ensure_ascii=False), "utf-8")

@@ -10,8 +10,11 @@ Measures, on the same rendered digests (~3 items each, with .ics):
 2. reused: ``count`` messages, one after another on ONE connection;
 3. fresh: ``fresh`` messages, connect → send → QUIT for each;
 4. reused ×4: four workers, one reused connection each;
-5. outbox: the real path — ``enqueue`` into a SQLite outbox, then
-   ``deliver_pending`` (claims, one connection, one commit per message).
+5. outbox: the sending path — the rendered messages stored as outbox rows
+   in SQLite, then ``deliver_pending`` (claims, one connection, one commit
+   per message). The daily sweep stores rows to be rendered instead; the
+   sender then renders each one first (``benchmarks/national.py`` measures
+   that part).
 """
 
 from __future__ import annotations
@@ -130,11 +133,11 @@ async def fresh(config: SmtpConfig, messages: list[OutgoingMessage]) -> float:
 
 
 def outbox_path(port: int, messages: list[OutgoingMessage]) -> tuple[float, float]:
-    from notifications.digest import DigestBatch
-    from notifications.outbox import RetryPolicy, deliver_pending, enqueue
+    from notifications.outbox import RetryPolicy, deliver_pending
     from roadmap.app import App
     from roadmap.settings import load_settings
     from roadmap.storage.db import write_session
+    from roadmap.storage.tables import OUTBOX_PENDING, OutboxRow
 
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings(None, environ={
@@ -145,7 +148,12 @@ def outbox_path(port: int, messages: list[OutgoingMessage]) -> tuple[float, floa
         now = datetime.now(UTC) - timedelta(seconds=1)
         start = time.perf_counter()
         with write_session(app.sessions) as session:
-            enqueue(session, DigestBatch(list(messages)), now)
+            session.add_all(
+                OutboxRow(key=m.key, recipient=m.recipient, kind=m.kind, local_date=m.local_date,
+                          zone=m.zone, subject=m.subject, message=m.message,
+                          status=OUTBOX_PENDING, attempts=0, next_attempt_at=now, created_at=now)
+                for m in messages
+            )
         stored = time.perf_counter() - start
         start = time.perf_counter()
         report = asyncio.run(deliver_pending(app, policy=RetryPolicy(batch=50)))

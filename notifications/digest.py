@@ -34,6 +34,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -159,6 +160,7 @@ class InvalidAddress(ValueError):
     """An e-mail address that cannot be used; ``str(err)`` says why."""
 
 
+@functools.lru_cache(maxsize=8192)  # the same names come back in every message
 def clean_header_text(text: str | None, limit: int = MAX_HEADER_TEXT) -> str:
     """One line of text safe for a header (and for a one-line body field).
 
@@ -296,12 +298,105 @@ def _who(row: StatusRow) -> str:
     return clean_header_text(row.org_name or row.party_name)
 
 
+#: Where an occurrence's mail goes: (party id, organisation id or None).
+Route = tuple[int, int | None]
+
+
 @dataclass
-class _Bucket:
+class Envelope:
+    """One message to be: a recipient's digest or escalation for one
+    plan-local day — who, and what it is made of (the status ``rows`` in
+    hand, or the ``routes`` to read them from when it is rendered)."""
+
+    kind: str  # DIGEST | ESCALATION
+    local_date: date
+    zone: str
+    address: str | None  # the first in sort order of its spellings; if invalid, the raw text
     name: str | None = None
+    invalid: str | None = None  # why the address cannot be used
+    counts: bool = False  # something overdue or due soon (not only on demand)
     rows: dict[int, StatusRow] = field(default_factory=dict)
-    invalid: str | None = None
-    address: str | None = None
+    routes: set[Route] = field(default_factory=set)
+    whos: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        if self.invalid is None:
+            return outbox_key(self.kind, self.local_date, self.zone, self.address or "")
+        return self.skipped().key
+
+    def skipped(self) -> Skipped:
+        return Skipped(self.kind, self.local_date, self.zone,
+                       clean_header_text(", ".join(sorted(self.whos)), limit=80), self.address,
+                       self.invalid or "")
+
+    def to(self) -> Address:
+        return Address(display_name=self.name or "", addr_spec=self.address or "")
+
+
+class Mailbag:
+    """Sorts contacts into envelopes — one per kind, recipient (address, case
+    folded), plan-local day and zone — validating each address once. Both
+    ways of deciding who gets mail use it: :func:`build_digests` (status rows
+    in hand) and :mod:`notifications.recipients` (routes, in the database)."""
+
+    def __init__(self) -> None:
+        self._envelopes: dict[tuple[str, str, date, str], Envelope] = {}
+        self._missing: set[tuple[str, date, str, str]] = set()
+
+    def add(
+        self, kind: str, contact: Contact, zone: str, local_date: date, who: str,
+        *, counts: bool, create: bool = True,
+    ) -> Envelope | None:
+        """The envelope of ``contact`` for that day (made unless ``create`` is
+        false: then None when there is none yet); ``who`` is whom it is about."""
+        try:
+            address = validate_address(contact.email)
+            invalid = None
+        except InvalidAddress as err:
+            address = (contact.email or "").strip() or f"<{who}>"
+            invalid = str(err)
+        slot = (kind, address.lower() if invalid is None else address, local_date, zone)
+        envelope = self._envelopes.get(slot)
+        if envelope is None:
+            if not create:
+                return None
+            envelope = self._envelopes[slot] = Envelope(
+                kind, local_date, zone, address if invalid is None else contact.email,
+                invalid=invalid,
+            )
+        # Several contacts may share an address: whichever order they come
+        # in, the same spelling and display name win.
+        if invalid is None and envelope.address is not None:
+            envelope.address = min(envelope.address, address)
+        name = clean_header_text(contact.name)
+        if name:
+            envelope.name = name if envelope.name is None else min(envelope.name, name)
+        envelope.counts = envelope.counts or counts
+        if who not in envelope.whos:
+            envelope.whos.append(who)
+        return envelope
+
+    def nobody(self, kind: str, local_date: date, zone: str, who: str) -> None:
+        """An item that counts has no one to go to."""
+        self._missing.add((kind, local_date, zone, who))
+
+    def envelopes(self) -> list[Envelope]:
+        """The envelopes with something to report and a usable address, in key order."""
+        found = [e for e in self._envelopes.values() if e.counts and e.invalid is None]
+        return sorted(found, key=lambda e: e.key)
+
+    def skipped(self) -> list[Skipped]:
+        """Who was not mailed: no address at all, or an invalid one."""
+        found = [
+            Skipped(kind, local_date, zone, who, None, _("нет адреса получателя"))
+            for (kind, local_date, zone, who) in sorted(self._missing)
+        ]
+        found += sorted(
+            (e.skipped() for e in self._envelopes.values() if e.counts and e.invalid is not None),
+            key=lambda s: (s.kind, s.key),
+        )
+        return found
 
 
 def build_digests(
@@ -316,73 +411,57 @@ def build_digests(
     ``rows`` come from :func:`roadmap.tracking.status_rows` (each carries its
     plan-local ``today``); ``now`` (aware) dates the messages. Keys in
     ``skip_keys`` (already in the outbox) are not rendered again."""
-    digests: dict[tuple[str, date, str], _Bucket] = defaultdict(_Bucket)
-    escalations: dict[tuple[str, date, str], _Bucket] = defaultdict(_Bucket)
-    batch = DigestBatch()
-    missing: set[tuple[str, date, str, str]] = set()
+    bag = Mailbag()
     for row in rows:
         overdue = row.status is Status.OVERDUE
-        if not (overdue or row.status is Status.ON_DEMAND or is_due_soon(row, options.lookahead_days)):
+        counts = overdue or is_due_soon(row, options.lookahead_days)
+        if not (counts or row.status is Status.ON_DEMAND):
             continue
         zone = directory.zone_of(row)
         recipients = directory.recipients_for(row)
-        if not recipients and row.status is not Status.ON_DEMAND:
-            missing.add((DIGEST, row.today, zone, _who(row)))
+        if not recipients and counts:
+            bag.nobody(DIGEST, row.today, zone, _who(row))
         for contact in recipients:
-            _add(digests, contact, zone, row)
+            envelope = bag.add(DIGEST, contact, zone, row.today, _who(row), counts=counts)
+            assert envelope is not None
+            envelope.rows.setdefault(row.occurrence_id, row)
         if overdue and row.days_overdue > options.escalate_after_days:
             for contact in directory.escalations_for(row):
-                _add(escalations, contact, zone, row)
-    for (kind, local_date, zone, who) in sorted(missing):
-        batch.skipped.append(
-            Skipped(kind, local_date, zone, who, None, _("нет адреса получателя"))
-        )
-    for kind, buckets in ((DIGEST, digests), (ESCALATION, escalations)):
-        for (recipient, local_date, zone), bucket in sorted(buckets.items()):
-            items = list(bucket.rows.values())
-            if bucket.invalid is not None:
-                if any(_counts(r, options) for r in items):
-                    batch.skipped.append(
-                        Skipped(kind, local_date, zone, _whos(items), bucket.address,
-                                bucket.invalid)
-                    )
-                continue
-            key = outbox_key(kind, local_date, zone, recipient)
-            if key in skip_keys:
-                continue
-            to = Address(display_name=bucket.name or "", addr_spec=bucket.address or recipient)
-            rendered = (
-                _render_digest(to, items, directory, options, local_date, zone, now, key)
-                if kind == DIGEST
-                else _render_escalation(to, items, directory, options, local_date, zone, now, key)
-            )
-            if rendered is not None:
-                batch.messages.append(rendered)
+                envelope = bag.add(ESCALATION, contact, zone, row.today, _who(row), counts=True)
+                assert envelope is not None
+                envelope.rows.setdefault(row.occurrence_id, row)
+    batch = DigestBatch(skipped=bag.skipped())
+    for envelope in bag.envelopes():
+        if envelope.key in skip_keys:
+            continue
+        rendered = render_envelope(envelope, list(envelope.rows.values()), directory, options, now)
+        if rendered is not None:
+            batch.messages.append(rendered)
     return batch
+
+
+def render_envelope(
+    envelope: Envelope,
+    rows: Iterable[StatusRow],
+    directory: Directory,
+    options: DigestOptions,
+    now: datetime,
+) -> OutgoingMessage | None:
+    """The message of ``envelope`` made of ``rows`` (its recipient's open
+    items on its day; rows that do not belong in that kind of message are
+    left out), or None when nothing is left to report."""
+    if envelope.kind == DIGEST:
+        items = [r for r in rows if r.status is Status.ON_DEMAND or _counts(r, options)]
+        return _render_digest(envelope.to(), items, directory, options, envelope.local_date,
+                              envelope.zone, now, envelope.key)
+    late = [r for r in rows
+            if r.status is Status.OVERDUE and r.days_overdue > options.escalate_after_days]
+    return _render_escalation(envelope.to(), late, directory, options, envelope.local_date,
+                              envelope.zone, now, envelope.key)
 
 
 def _counts(row: StatusRow, options: DigestOptions) -> bool:
     return row.status is Status.OVERDUE or is_due_soon(row, options.lookahead_days)
-
-
-def _add(
-    buckets: dict[tuple[str, date, str], _Bucket], contact: Contact, zone: str, row: StatusRow
-) -> None:
-    try:
-        address = validate_address(contact.email)
-        invalid = None
-    except InvalidAddress as err:
-        address = (contact.email or "").strip() or f"<{_who(row)}>"
-        invalid = str(err)
-    bucket = buckets[(address.lower() if invalid is None else address, row.today, zone)]
-    if invalid is None:
-        # The address as written the first time; the key uses its lower case.
-        bucket.address = bucket.address or address
-    else:
-        bucket.invalid, bucket.address = invalid, contact.email
-    if bucket.name is None and contact.name:
-        bucket.name = clean_header_text(contact.name)
-    bucket.rows.setdefault(row.occurrence_id, row)
 
 
 def _whos(rows: Sequence[StatusRow]) -> str:

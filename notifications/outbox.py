@@ -59,16 +59,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifications.digest import (
     Contact,
-    DigestBatch,
     DigestOptions,
     Directory,
+    Envelope,
     InvalidAddress,
     OutgoingMessage,
     PartyContacts,
     PlanContacts,
     Skipped,
-    build_digests,
     parse_sender,
+    render_envelope,
 )
 from notifications.mailer import (
     ConnectionFailed,
@@ -80,27 +80,30 @@ from notifications.mailer import (
     eml_name,
     write_eml,
 )
+from notifications.recipients import plan_mail
 from roadmap.app import App
 from roadmap.errors import ConfigError, NotFoundError, UsageError
 from roadmap.i18n import _
 from roadmap.status import Status
 from roadmap.storage.db import write_session
 from roadmap.storage.tables import (
+    OUTBOX_DROPPED,
     OUTBOX_FAILED,
     OUTBOX_PENDING,
     OUTBOX_SENDING,
     OUTBOX_SENT,
+    OUTBOX_STATUSES,
     OrganisationRow,
     OutboxRow,
     PartyRow,
     PlanRow,
     RegisterRow,
 )
-from roadmap.sweep import open_items
+from roadmap.sweep import route_items
 from roadmap.tracking import StatusRow
 
 T = TypeVar("T")
-STATUSES = (OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT, OUTBOX_FAILED)
+STATUSES = OUTBOX_STATUSES
 # Statuses a digest can show (the rest — done, withdrawn, undated — never).
 MAILED = frozenset({Status.OVERDUE, Status.DUE_SOON, Status.UPCOMING, Status.ON_DEMAND})
 
@@ -147,12 +150,16 @@ def load_directory(session: Session, plan_codes: Iterable[str] | None = None) ->
                 party.name, contacts, Contact.from_json(party.escalation), party.register
             )
     curators: dict[tuple[str, str], Contact] = {}
-    for reg_code, org_code, name, email in session.execute(
+    curator_query = (
         select(RegisterRow.code, OrganisationRow.code, OrganisationRow.curator_name,
                OrganisationRow.curator_email)
         .join(RegisterRow, RegisterRow.id == OrganisationRow.register_id)
         .where(OrganisationRow.withdrawn_at.is_(None))
-    ):
+    )
+    if plan_codes is not None:  # only the registers these plans' parties stand for
+        registers = {p.register for ps in parties.values() for p in ps.values() if p.register}
+        curator_query = curator_query.where(RegisterRow.code.in_(sorted(registers)))
+    for reg_code, org_code, name, email in session.execute(curator_query):
         if name or email:
             curators[(reg_code, org_code)] = Contact(name, email)
     return Directory(
@@ -185,40 +192,6 @@ def digest_options(app: App) -> DigestOptions:
     )
 
 
-def collect_digests(
-    session: Session,
-    app: App,
-    *,
-    zone: str | None = None,
-    plan: str | None = None,
-    today: date | None = None,
-    skip_existing: bool = True,
-) -> DigestBatch:
-    """Render the digests of today (plan-local, or ``today``) for the plans
-    of ``zone`` / the plan ``plan`` / every plan; keys already in the outbox
-    are skipped unless ``skip_existing`` is false. Reads only."""
-    directory = load_directory(session, [plan] if plan is not None else None)
-    if plan is not None and plan not in directory.plans:
-        raise NotFoundError(_("План «{plan}» не загружен").format(plan=plan))
-    options = digest_options(app)
-    today_for = (lambda _zone: today) if today is not None else app.clock.today
-    # Only the open items a digest can show, streamed from the partial index
-    # (roadmap.sweep): done and withdrawn history is never read.
-    rows: list[StatusRow] = []
-    sequences: dict[int, int] = {}
-    for row, sequence in open_items(
-        session, today_for, zone=zone, plan=plan, lookahead_days=options.lookahead_days
-    ):
-        rows.append(row)
-        sequences[row.occurrence_id] = sequence
-    directory = replace(directory, sequences=sequences)
-    existing: set[str] = set()
-    if skip_existing and rows:
-        days = {r.today for r in rows}
-        existing = set(session.scalars(select(OutboxRow.key).where(OutboxRow.local_date.in_(days))))
-    return build_digests(rows, directory, options, app.clock.now(), skip_keys=existing)
-
-
 def _insert(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -228,62 +201,151 @@ def _insert(session: Session) -> Any:
     raise NotImplementedError(f"outbox: no idempotent insert for {dialect}")
 
 
+def _recipe(envelope: Envelope) -> dict[str, Any]:
+    routes = sorted(envelope.routes, key=lambda r: (r[0], -1 if r[1] is None else r[1]))
+    return {"name": envelope.name, "routes": [list(r) for r in routes]}
+
+
+def envelope_of(row: OutboxRow) -> Envelope:
+    """The envelope an outbox row with a recipe was made from."""
+    recipe = row.recipe or {}
+    return Envelope(
+        row.kind, row.local_date, row.zone, row.recipient, name=recipe.get("name"), counts=True,
+        routes={(int(p), None if o is None else int(o)) for p, o in recipe.get("routes", [])},
+    )
+
+
 def enqueue(
-    session: Session, batch: DigestBatch, now: datetime
-) -> tuple[list[OutgoingMessage], list[Skipped]]:
-    """Store rendered messages (``pending``) and invalid recipients
-    (``failed``, with the reason) — each key at most once. Returns what was
-    new; rows whose key exists are left exactly as they are."""
-    added: list[OutgoingMessage] = []
-    recorded: list[Skipped] = []
-    insert = _insert(session)
-    for m in batch.messages:
-        result = session.execute(
-            insert.values(
-                key=m.key, recipient=m.recipient, kind=m.kind, local_date=m.local_date,
-                zone=m.zone, subject=m.subject, message=m.message, status=OUTBOX_PENDING,
-                attempts=0, next_attempt_at=now, created_at=now,
-            ).on_conflict_do_nothing(index_elements=["key"])
+    session: Session, envelopes: Sequence[Envelope], skipped: Sequence[Skipped], now: datetime
+) -> tuple[list[Envelope], list[Skipped]]:
+    """Store today's messages as ``pending`` rows with their recipe (rendered
+    when first claimed) and invalid recipients as ``failed`` rows (with the
+    reason) — each key at most once. Returns what was new; rows whose key
+    exists are left exactly as they are.
+
+    Writers are serialised (:func:`~roadmap.storage.db.write_session`), so the
+    keys read here cannot appear before the insert commits; ``ON CONFLICT DO
+    NOTHING`` stays as the guard of the unique key."""
+    days = sorted({e.local_date for e in envelopes} | {s.local_date for s in skipped})
+    existing: set[str] = set()
+    if days:
+        existing = set(session.scalars(select(OutboxRow.key).where(OutboxRow.local_date.in_(days))))
+    added = [e for e in envelopes if e.key not in existing]
+    recorded = [s for s in skipped if s.address is not None and s.key not in existing]
+    rows = [
+        dict(key=e.key, recipient=e.address, kind=e.kind, local_date=e.local_date, zone=e.zone,
+             subject="", message=b"", status=OUTBOX_PENDING, attempts=0, next_attempt_at=now,
+             created_at=now, last_error=None, recipe=_recipe(e))
+        for e in added
+    ] + [
+        # Nobody to write to (no address at all) is reported, not stored.
+        dict(key=s.key, recipient=(s.address or "").encode("unicode_escape").decode("ascii"),
+             kind=s.kind, local_date=s.local_date, zone=s.zone,
+             subject=_("не отправлено: {who}").format(who=s.who), message=b"",
+             status=OUTBOX_FAILED, attempts=0, next_attempt_at=now, created_at=now,
+             last_error=s.reason, recipe=None)
+        for s in recorded
+    ]
+    for i in range(0, len(rows), 1000):
+        session.execute(
+            _insert(session).on_conflict_do_nothing(index_elements=["key"]), rows[i:i + 1000]
         )
-        if result.rowcount:  # type: ignore[attr-defined]
-            added.append(m)
-    for s in batch.skipped:
-        if s.address is None:  # nobody to write to: reported, not stored
-            continue
-        result = session.execute(
-            insert.values(
-                key=s.key, recipient=s.address.encode("unicode_escape").decode("ascii"),
-                kind=s.kind, local_date=s.local_date, zone=s.zone,
-                subject=_("не отправлено: {who}").format(who=s.who), message=b"",
-                status=OUTBOX_FAILED, attempts=0, next_attempt_at=now, created_at=now,
-                last_error=s.reason,
-            ).on_conflict_do_nothing(index_elements=["key"])
-        )
-        if result.rowcount:  # type: ignore[attr-defined]
-            recorded.append(s)
     return added, recorded
 
 
 @dataclass
 class BuildReport:
-    added: list[OutgoingMessage] = field(default_factory=list)
+    added: list[Envelope] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)  # all, this run
     recorded: list[Skipped] = field(default_factory=list)  # newly stored as failed
+
+
+def plan_today(
+    session: Session, app: App, *, zone: str | None = None, plan: str | None = None,
+    today: date | None = None,
+) -> tuple[list[Envelope], list[Skipped]]:
+    """Who gets mail today (plan-local, or ``today``) for the plans of
+    ``zone`` / the plan ``plan`` / every plan (see
+    :mod:`notifications.recipients`). Reads only."""
+    if plan is not None and session.scalar(select(PlanRow.id).where(PlanRow.code == plan)) is None:
+        raise NotFoundError(_("План «{plan}» не загружен").format(plan=plan))
+    today_for = (lambda _zone: today) if today is not None else app.clock.today
+    return plan_mail(session, digest_options(app), today_for, zone=zone, plan=plan)
 
 
 def build_outbox(
     app: App, *, zone: str | None = None, plan: str | None = None, today: date | None = None
 ) -> BuildReport:
-    """Render today's digests, then store the new ones in one unit of work.
+    """Decide today's messages, then store the new ones in one unit of work.
 
-    Rendering (seconds for thousands of digests) happens outside the write
-    transaction, so other writers are not kept waiting; a concurrent run
-    that rendered the same digests simply inserts nothing."""
+    Nothing is rendered here (see :func:`render_claimed`): deciding is a few
+    set-based queries, so the write transaction is short."""
     with app.sessions() as session:
-        batch = collect_digests(session, app, zone=zone, plan=plan, today=today)
+        envelopes, skipped = plan_today(session, app, zone=zone, plan=plan, today=today)
     with write_session(app.sessions) as session:
-        added, recorded = enqueue(session, batch, app.clock.now())
-    return BuildReport(added, batch.skipped, recorded)
+        added, recorded = enqueue(session, envelopes, skipped, app.clock.now())
+    return BuildReport(added, skipped, recorded)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render_for(
+    session: Session, envelope: Envelope, options: DigestOptions, now: datetime
+) -> OutgoingMessage | None:
+    """The message of ``envelope``, made of its routes' open items on its day
+    as they are now; None when nothing is left to report."""
+    rows: list[StatusRow] = []
+    sequences: dict[int, int] = {}
+    for row, sequence in route_items(
+        session, envelope.routes, envelope.local_date, lookahead_days=options.lookahead_days
+    ):
+        rows.append(row)
+        sequences[row.occurrence_id] = sequence
+    if not rows:
+        return None
+    directory = replace(load_directory(session, {r.plan for r in rows}), sequences=sequences)
+    return render_envelope(envelope, rows, directory, options, now)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    id: int
+    message: OutgoingMessage | None  # None: nothing left to report
+
+
+def render_claimed(app: App, claimed: Sequence[Claimed]) -> list[Rendered]:
+    """Render the claimed rows that have a recipe and no message yet (reads only)."""
+    todo = [c for c in claimed if c.envelope is not None and not c.message]
+    if not todo:
+        return []
+    options = digest_options(app)
+    with app.sessions() as session:
+        return [
+            Rendered(c.id, render_for(session, c.envelope, options, app.clock.now()))
+            for c in todo
+            if c.envelope is not None
+        ]
+
+
+def store_rendered(
+    session: Session, owner: str, rendered: Sequence[Rendered], now: datetime
+) -> dict[int, bytes]:
+    """Keep the rendered bytes of rows this sender holds (so a retry sends
+    the same message); rows with nothing left become ``dropped``. Returns
+    the messages stored, by row id."""
+    stored: dict[int, bytes] = {}
+    for item in rendered:
+        row = session.get(OutboxRow, item.id)
+        if row is None or row.status != OUTBOX_SENDING or row.claimed_by != owner:
+            continue
+        if item.message is None:
+            row.status, row.claimed_by = OUTBOX_DROPPED, None
+            row.last_error = _("нечего сообщать: всё выполнено до отправки")
+            continue
+        row.subject, row.message = item.message.subject, item.message.message
+        stored[row.id] = row.message
+    return stored
 
 
 # ---------------------------------------------------------------- claiming
@@ -293,8 +355,9 @@ def build_outbox(
 class Claimed:
     id: int
     recipient: str
-    message: bytes
+    message: bytes  # empty until rendered, for a row with a recipe
     attempts: int
+    envelope: Envelope | None = None  # for a row with a recipe
 
 
 _ACTIVE_OWNERS: set[str] = set()
@@ -360,7 +423,8 @@ def claim(
         row.claimed_by = owner
         row.attempts += 1
         row.next_attempt_at = now + lease
-        claimed.append(Claimed(row.id, row.recipient, row.message, row.attempts))
+        envelope = envelope_of(row) if row.recipe is not None else None
+        claimed.append(Claimed(row.id, row.recipient, row.message, row.attempts, envelope))
     return claimed
 
 
@@ -446,6 +510,7 @@ class SendReport:
     retry: int = 0
     failed: int = 0
     deferred: int = 0  # rows deferred because the relay could not be reached
+    dropped: int = 0  # rendered with nothing left to report (all done since)
     connection_error: str | None = None
     errors: list[tuple[int, str]] = field(default_factory=list)  # (row id, reply)
 
@@ -479,6 +544,20 @@ async def deliver_pending(
     report = SendReport()
     _ACTIVE_OWNERS.add(owner)
 
+    async def _render(batch: list[Claimed]) -> list[Claimed]:
+        # Rows with a recipe are rendered now, outside any write transaction,
+        # and their bytes stored before the first attempt to send them.
+        rendered = await asyncio.to_thread(render_claimed, app, batch)
+        stored = await _db(app, store_rendered, owner, rendered, app.clock.now()) if rendered else {}
+        report.dropped += sum(1 for r in rendered if r.message is None)
+        ready = []
+        for item in batch:
+            if item.message:
+                ready.append(item)
+            elif item.id in stored:
+                ready.append(replace(item, message=stored[item.id]))
+        return ready
+
     def stopping() -> bool:
         return (stop is not None and stop.is_set()) or report.connection_error is not None
 
@@ -489,7 +568,7 @@ async def deliver_pending(
                 batch = await _db(app, claim, owner, app.clock.now(), policy.batch, lease)
                 if not batch:
                     return
-                todo = list(batch)
+                todo = await _render(batch)
                 try:
                     while todo and not stopping():
                         item = todo[0]
@@ -565,20 +644,34 @@ def dry_run(
     today: date | None = None,
 ) -> RemindReport:
     """What a run would send, as ``.eml`` files in ``out_dir``: today's new
-    digests and the rows already pending. Writes nothing to the database."""
+    digests and the rows already pending (rendered as the sender would, now).
+    Writes nothing to the database."""
     written: list[Path] = []
+    options = digest_options(app)
+    now = app.clock.now()
     with app.sessions() as session:
-        batch = collect_digests(session, app, zone=zone, plan=plan, today=today)
+        envelopes, skipped = plan_today(session, app, zone=zone, plan=plan, today=today)
+        existing = set(session.scalars(
+            select(OutboxRow.key).where(OutboxRow.local_date.in_({e.local_date for e in envelopes}))
+        )) if envelopes else set()
         pending = session.scalars(
             select(OutboxRow).where(OutboxRow.status == OUTBOX_PENDING).order_by(OutboxRow.id)
         ).all()
         for row in pending:
-            name = eml_name(row.id, row.kind, row.local_date.isoformat(), row.recipient)
-            written.append(write_eml(out_dir, name, row.message))
-    for m in batch.messages:
-        name = eml_name("new", m.kind, m.local_date.isoformat(), m.recipient)
-        written.append(write_eml(out_dir, name, m.message))
-    return RemindReport(BuildReport(list(batch.messages), batch.skipped, []), None, written)
+            message = row.message
+            if not message and row.recipe is not None:
+                made = render_for(session, envelope_of(row), options, now)
+                message = made.message if made is not None else b""
+            if message:
+                name = eml_name(row.id, row.kind, row.local_date.isoformat(), row.recipient)
+                written.append(write_eml(out_dir, name, message))
+        new = [e for e in envelopes if e.key not in existing]
+        for envelope in new:
+            made = render_for(session, envelope, options, now)
+            if made is not None:
+                name = eml_name("new", made.kind, made.local_date.isoformat(), made.recipient)
+                written.append(write_eml(out_dir, name, made.message))
+    return RemindReport(BuildReport(new, skipped, []), None, written)
 
 
 # ---------------------------------------------------------------- listing
@@ -645,7 +738,7 @@ def retry_row(session: Session, row_id: int, now: datetime) -> OutboxView:
         raise UsageError(_("Письмо {id} уже отправлено").format(id=row_id))
     if row.status == OUTBOX_SENDING:
         raise UsageError(_("Письмо {id} сейчас отправляется").format(id=row_id))
-    if not row.message:
+    if not row.message and row.recipe is None:
         raise UsageError(
             _("Письмо {id} не было составлено ({err}): исправьте адрес в плане или реестре, "
               "загрузите его заново и запустите roadmap remind").format(

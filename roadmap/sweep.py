@@ -32,7 +32,7 @@ midnight)::
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -61,7 +61,7 @@ OPEN_INDEX = "ix_occurrences_open_plan_id_due"
 BATCH = 5_000
 
 
-def _days(
+def plan_days(
     session: Session, today_for: TodayFor, zone: str | None, plan: str | None
 ) -> dict[date, list[str]]:
     """The zones of the selected plans, grouped by their plan-local today."""
@@ -76,7 +76,7 @@ def _days(
     return dict(days)
 
 
-def _plans_in(zones: list[str], plan: str | None) -> Any:
+def plans_in(zones: list[str], plan: str | None) -> Any:
     """Subquery: ids of the plans of ``zones`` (and the plan ``plan``)."""
     query = select(PlanRow.id).where(PlanRow.timezone.in_(zones))
     if plan is not None:
@@ -120,10 +120,10 @@ def status_counts(
     no occurrence are left out. Plans without occurrences are absent."""
     codes = {plan_id: code for plan_id, code in session.execute(select(PlanRow.id, PlanRow.code))}
     found: dict[str, dict[Status, int]] = {}
-    days = _days(session, today_for, zone, plan)
+    days = plan_days(session, today_for, zone, plan)
     for today, zones in days.items():
         every = zone is None and plan is None and len(days) == 1
-        query = status_query(today, due_soon_days, None if every else _plans_in(zones, plan))
+        query = status_query(today, due_soon_days, None if every else plans_in(zones, plan))
         for plan_id, state, n in session.execute(query):
             found.setdefault(codes[plan_id], {})[Status(state)] = n
     return found
@@ -168,25 +168,57 @@ def open_items(
     The status is :func:`~roadmap.status.classify`'s, with «due soon»
     meaning within ``lookahead_days``; done and withdrawn occurrences never
     come back (their ``done_at``/``done_by`` are None)."""
-    days = _days(session, today_for, zone, plan)
+    days = plan_days(session, today_for, zone, plan)
     for today, zones in days.items():
         every = zone is None and plan is None and len(days) == 1
-        query = open_items_query(today, lookahead_days, None if every else _plans_in(zones, plan))
-        result = session.execute(query.execution_options(yield_per=batch))
-        for r in result:
-            (plan_code, task, number, section, activity, deadline, result_text, party,
-             party_name, org, org_name, occ_id, key, kind, start, due, sequence) = r
-            state = classify(kind=kind, start=start, due=due, done=False, withdrawn=False,
-                             today=today, due_soon_days=lookahead_days)
-            yield (
-                StatusRow(
-                    plan_code, task, number, section, activity, deadline, result_text, party,
-                    party_name, org, org_name, occ_id, key, kind, start, due, state,
-                    days_overdue(due, today) if state is Status.OVERDUE else 0,
-                    today, None, None,
-                ),
-                sequence,
-            )
+        query = open_items_query(today, lookahead_days, None if every else plans_in(zones, plan))
+        yield from _classified(session, query, today, lookahead_days, batch)
+
+
+def route_items(
+    session: Session,
+    routes: Iterable[tuple[int, int | None]],
+    today: date,
+    *,
+    lookahead_days: int = DUE_SOON_DAYS,
+    batch: int = BATCH,
+) -> Iterator[tuple[StatusRow, int]]:
+    """Like :func:`open_items`, for the occurrences of some routes — (party
+    id, organisation id or None) pairs — on the plan-local date ``today``:
+    one recipient's items, read through ``ix_occurrences_open_route_due``."""
+    wanted = sorted(set(routes), key=lambda r: (r[0], -1 if r[1] is None else r[1]))
+    if not wanted:
+        return
+    query = open_items_query(today, lookahead_days).where(
+        or_(*(
+            and_(OccurrenceRow.party_id == party,
+                 OccurrenceRow.organisation_id.is_(None) if org is None
+                 else OccurrenceRow.organisation_id == org)
+            for party, org in wanted
+        ))
+    )
+    yield from _classified(session, query, today, lookahead_days, batch)
+
+
+def _classified(
+    session: Session, query: Select[*tuple[Any, ...]], today: date, lookahead_days: int,
+    batch: int,
+) -> Iterator[tuple[StatusRow, int]]:
+    result = session.execute(query.execution_options(yield_per=batch))
+    for r in result:
+        (plan_code, task, number, section, activity, deadline, result_text, party,
+         party_name, org, org_name, occ_id, key, kind, start, due, sequence) = r
+        state = classify(kind=kind, start=start, due=due, done=False, withdrawn=False,
+                         today=today, due_soon_days=lookahead_days)
+        yield (
+            StatusRow(
+                plan_code, task, number, section, activity, deadline, result_text, party,
+                party_name, org, org_name, occ_id, key, kind, start, due, state,
+                days_overdue(due, today) if state is Status.OVERDUE else 0,
+                today, None, None,
+            ),
+            sequence,
+        )
 
 
 @dataclass
@@ -226,6 +258,9 @@ __all__ = [
     "SweepReport",
     "open_items",
     "open_items_query",
+    "plan_days",
+    "plans_in",
+    "route_items",
     "run_sweep",
     "status_counts",
     "status_query",

@@ -14,9 +14,11 @@
   the job is idempotent anyway thanks to the outbox key). Because
   ``replace_existing`` would otherwise recompute — and so skip — a missed
   run, :func:`build_scheduler` keeps a stored run time that is already due.
-- ONE scheduler per job store: run one daemon per database. Several hosts
-  sharing one database still send each digest once (outbox key, row
-  claims), but their schedulers would fight over the job rows.
+- Several daemons on one PostgreSQL database: each has its scheduler on
+  the shared job rows, but a daily job's body runs in the one process that
+  gets its job lock (:func:`scheduler.jobs.daily_digest`), and outbox rows
+  are claimed with ``SKIP LOCKED``; the outbox key keeps each digest to one
+  copy regardless. On SQLite, run one daemon per database.
 - Shutdown (SIGTERM/SIGINT → ``stop``): no new runs, running jobs finish the
   message in hand and give the rest back to the queue, then
   ``scheduler.shutdown(wait=True)``. Never ``start(paused=True)``: a paused

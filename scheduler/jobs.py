@@ -74,24 +74,46 @@ def running() -> set[asyncio.Task[object]]:
     return set(_running)
 
 
+def daily_lock_name(zone: str) -> str:
+    """The :func:`~roadmap.storage.db.job_lock` name of ``zone``'s daily job."""
+    return f"daily-digest:{zone}"
+
+
 async def daily_digest(zone: str) -> None:
-    """Store today's digests for the plans of ``zone`` and send what is due."""
+    """Store today's digests for the plans of ``zone`` and send what is due.
+
+    With several daemons on one PostgreSQL database, the body runs only in
+    the one that holds the job lock of ``zone``; the others log that and
+    return. (Running it twice would still send nothing twice: the lock
+    spares the duplicate rendering and the log noise.)"""
+    from roadmap.storage.db import job_lock
+
+    # The lock is one non-blocking query on a pooled connection, taken on
+    # the event loop; the body itself does its database work in threads.
+    async with _tracked(), current_app() as app:
+        with job_lock(app.engine, daily_lock_name(zone)) as mine:
+            if not mine:
+                log.info("daily digest %s: another process is running it; skipped here", zone)
+                return
+            await _daily_body(app, zone)
+
+
+async def _daily_body(app: App, zone: str) -> None:
     from notifications.outbox import run_reminders
 
-    async with _tracked(), current_app() as app:
-        report = await run_reminders(app, zone=zone, stop=_stop)
-        send = report.send
-        log.info(
-            "daily digest %s: %d new, %d sent, %d deferred, %d failed, %d skipped",
-            zone,
-            len(report.build.added),
-            send.sent if send else 0,
-            (send.retry + send.deferred) if send else 0,
-            send.failed if send else 0,
-            len(report.build.skipped),
-        )
-        if send is not None and send.connection_error:
-            log.warning("daily digest %s: %s", zone, send.connection_error)
+    report = await run_reminders(app, zone=zone, stop=_stop)
+    send = report.send
+    log.info(
+        "daily digest %s: %d new, %d sent, %d deferred, %d failed, %d skipped",
+        zone,
+        len(report.build.added),
+        send.sent if send else 0,
+        (send.retry + send.deferred) if send else 0,
+        send.failed if send else 0,
+        len(report.build.skipped),
+    )
+    if send is not None and send.connection_error:
+        log.warning("daily digest %s: %s", zone, send.connection_error)
 
 
 async def retry_pending() -> None:

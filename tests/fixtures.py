@@ -27,10 +27,13 @@ same mechanics with other inputs.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -97,6 +100,20 @@ def cli(env: Env, lang: str = "ru") -> Run:
         )
 
     return invoke
+
+
+def benchmark(name: str) -> ModuleType:
+    """The module ``benchmarks/<name>.py`` (benchmarks are scripts, not a
+    package); imported once."""
+    if name in sys.modules:
+        return sys.modules[name]
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def load_plans(run: Run, folder: Path) -> Path:

@@ -23,14 +23,13 @@ from roadmap.cli.output import render_table
 from roadmap.cli.root import main, pass_app
 from roadmap.i18n import _
 from roadmap.storage.db import write_session
-from roadmap.storage.tables import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT
+from roadmap.storage.tables import OUTBOX_STATUSES as STATUSES
 
 if TYPE_CHECKING:
     from notifications.outbox import RemindReport
 
 # The core (notifications.outbox) is imported inside the commands: the rest
 # of the command line does not pay for it.
-STATUSES = (OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT, OUTBOX_FAILED)
 
 
 @main.command()
@@ -121,7 +120,8 @@ def outbox(ctx: click.Context, status: str | None, fmt: str) -> None:
         return
     headers = (_("№"), _("Статус"), _("Дата"), _("Кому"), _("Попыток"), _("Тема"))
     table = [
-        (r.id, r.status, r.local_date.isoformat(), r.recipient, r.attempts, r.subject)
+        (r.id, r.status, r.local_date.isoformat(), r.recipient, r.attempts,
+         r.subject or _("(составляется при отправке)"))
         for r in rows
     ]
     click.echo(render_table(headers, table, (8, 8, 10, 32, 7, None), right=(0, 4)))

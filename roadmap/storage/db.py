@@ -25,7 +25,9 @@ the same guarantees by other means:
   wait; ``SET LOCAL lock_timeout`` bounds the wait by the same busy timeout,
   and a writer that times out gets the same :class:`StorageError`;
 - :func:`ensure_schema` migrates under that same lock, so two processes
-  starting at once do not both migrate.
+  starting at once do not both migrate;
+- :func:`job_lock` lets one process at a time run a named job body (the
+  daily digest) when several hosts share the database.
 
 Example::
 
@@ -36,8 +38,10 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,9 +65,15 @@ WRITE_OPTION = "roadmap_write"
 # PostgreSQL: the advisory lock key every writer (and a migration) holds
 # for its whole transaction — «road» in ASCII.
 WRITER_LOCK = 0x726F6164
+# PostgreSQL: the first half of the two-key advisory lock a job body holds
+# (:func:`job_lock`) — «jobs» in ASCII; the second half is derived from the
+# job's name. Two-key and one-key advisory locks never collide.
+JOB_LOCK = 0x6A6F6273
 # PostgreSQL: lock_not_available, raised when lock_timeout runs out.
 _PG_LOCK_TIMEOUT = "55P03"
 MIGRATIONS = "roadmap.storage:migrations"
+
+log = logging.getLogger(__name__)
 
 
 def open_engine(
@@ -236,6 +246,67 @@ def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def _job_key(name: str) -> int:
+    """A stable signed 32-bit key for ``name`` (the same in every process)."""
+    key = zlib.crc32(name.encode("utf-8"))
+    return key - (1 << 32) if key >= 1 << 31 else key
+
+
+@contextmanager
+def job_lock(engine: Engine, name: str) -> Iterator[bool]:
+    """Whether this process may run the job body ``name`` now; held until exit.
+
+    On PostgreSQL a session-level advisory lock (:data:`JOB_LOCK`, a key
+    derived from ``name``) is *tried*, never waited for, on a connection of
+    its own in autocommit mode (no transaction stays open while the body
+    runs). It is released on exit, normal or by an exception, and by the
+    server when the connection ends (the process died, the server was
+    restarted — then another process may take it while the body still
+    runs, which the idempotent jobs tolerate). The body runs in other
+    connections: the lock only excludes other holders of the same ``name``
+    — in this process or any other — and blocks no reader or writer.
+    Yields False when someone else holds it.
+
+    Elsewhere (SQLite: one host, writes already serialized) it always yields
+    True and takes nothing.
+
+    Example::
+
+        with job_lock(app.engine, "daily-digest:Asia/Irkutsk") as mine:
+            if mine:
+                run_the_body()
+    """
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = _job_key(name)
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        got = connection.exec_driver_sql(f"SELECT pg_try_advisory_lock({JOB_LOCK}, {key})").scalar()
+        if not got:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            _job_unlock(connection, name, key)
+
+
+def _job_unlock(connection: Connection, name: str, key: int) -> None:
+    released = False
+    try:
+        released = bool(
+            connection.exec_driver_sql(f"SELECT pg_advisory_unlock({JOB_LOCK}, {key})").scalar()
+        )
+    except DBAPIError as err:
+        log.warning("job lock %s: unlock failed (%s); dropping the connection", name, err.orig)
+    finally:
+        if not released:
+            # A pooled connection must never keep the lock: ending its
+            # server session is what frees it.
+            connection.invalidate()
 
 
 def _busy() -> StorageError:

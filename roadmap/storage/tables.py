@@ -190,6 +190,16 @@ class OccurrenceRow(Base):
             sqlite_where=text(OPEN_OCCURRENCE),
             postgresql_where=text(OPEN_OCCURRENCE),
         ),
+        # Open occurrences by route (migration 0005): who gets mail today,
+        # and one recipient's items when a digest is rendered.
+        Index(
+            "ix_occurrences_open_route_due",
+            "party_id",
+            "organisation_id",
+            "due",
+            sqlite_where=text(OPEN_OCCURRENCE),
+            postgresql_where=text(OPEN_OCCURRENCE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -310,12 +320,14 @@ OUTBOX_PENDING = "pending"
 OUTBOX_SENDING = "sending"
 OUTBOX_SENT = "sent"
 OUTBOX_FAILED = "failed"
+OUTBOX_DROPPED = "dropped"  # nothing left to report when it came to be rendered
+OUTBOX_STATUSES = (OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT, OUTBOX_FAILED, OUTBOX_DROPPED)
 OUTBOX_DIGEST = "digest"
 OUTBOX_ESCALATION = "escalation"
 
 
 class OutboxRow(Base):
-    """A rendered e-mail (digest or escalation) and its delivery state.
+    """An e-mail (digest or escalation) and its delivery state.
 
     ``key`` — kind, plan-local date, zone and recipient — is unique: the same
     day's digest is stored once, however often the job runs. ``message`` is
@@ -341,3 +353,9 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # What the message is made of (migration 0005): {"name": the recipient's
+    # display name, "routes": [[party id, organisation id or null], ...]}. A
+    # row with a recipe and an empty ``message`` is rendered by the sender
+    # that first claims it; null for rows stored rendered (older rows,
+    # recipients with an invalid address).
+    recipe: Mapped[dict[str, Any] | None] = mapped_column(JSON)

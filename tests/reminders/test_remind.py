@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,9 @@ import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
-from notifications.outbox import run_reminders
+from notifications.outbox import build_outbox, deliver_pending, run_reminders
 from roadmap.app import App
+from tests.fixtures import record_done
 from tests.reminders.conftest import (
     COORDINATOR,
     EVERYONE,
@@ -346,3 +347,36 @@ def test_sigkill_mid_run_then_rerun_delivers_each_digest_once(
     assert "Отправлено: 3" in again.stdout
     assert relay.counts() == dict.fromkeys(EVERYONE, 1)
     assert {r["recipient"] for r in outbox(run, "--status", "sent")} == EVERYONE
+
+
+def test_a_digest_is_written_when_sent_from_what_is_still_open(
+    loaded: Path, server: Server, relay: Relay, run: Run, make_app: Callable[..., App],
+    sessions: Any,
+) -> None:
+    # The morning sweep decides who gets mail; nothing is rendered yet.
+    app = make_app()
+    build = build_outbox(app)
+    assert sorted(e.address for e in build.added) == sorted(EVERYONE)
+    pending = outbox(run, "--status", "pending")
+    assert len(pending) == 4 and all(r["size"] == 0 for r in pending)
+
+    # Before the sender comes: imcro does 1.1 (so nothing is escalated any
+    # more), school-1 does 1.2 and 1.4 (only its on-demand item is left).
+    at = datetime(2024, 3, 1, 1, 0, tzinfo=UTC)
+    record_done(sessions, "test-city", task="1.1", by="imcro", at=at)
+    for task in ("1.2", "1.4"):
+        record_done(sessions, "test-city", task=task, org="school-1", by="ivanova", at=at)
+    send = asyncio.run(deliver_pending(app))
+
+    assert (send.sent, send.dropped, send.failed) == (1, 3, 0)
+    assert relay.counts() == {SCHOOL_2: 1}
+    school = relay.to(SCHOOL_2)[0].message
+    assert school["Subject"] == "Дорожная карта: просрочено 1, скоро срок 1 — МБОУ СОШ № 2 (пример)"
+    dropped = outbox(run, "--status", "dropped")
+    assert sorted(r["recipient"] for r in dropped) == sorted([IMCRO, SCHOOL_1, COORDINATOR])
+    assert all("нечего сообщать" in r["last_error"] for r in dropped)
+    sent = outbox(run, "--status", "sent")
+    assert sent[0]["subject"] == school["Subject"] and sent[0]["size"] > 0
+    # Later runs that day add nothing and send nothing.
+    assert "Новых писем в очереди: 0" in remind(run).stdout
+    assert relay.counts() == {SCHOOL_2: 1}

@@ -1,13 +1,15 @@
 """Migration 0004 backfills ``done_at``/``done_by`` from the completion log
-of a database written by 0003, and creates the open-occurrence partial index."""
+of a database written by 0003, and creates the open-occurrence partial index;
+0005 adds the route index and leaves messages stored rendered sendable."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from alembic import command
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import insert, inspect, select, text
 
+from notifications.outbox import claim
 from roadmap.storage.db import (
     alembic_config,
     ensure_schema,
@@ -52,7 +54,9 @@ def test_0004_backfills_done_at(db_url: str) -> None:
                         by=f"user-{n}",
                     ))
 
-        ensure_schema(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0004")
 
         assert schema_version(engine) == "0004"
         with engine.connect() as connection:
@@ -77,5 +81,34 @@ def test_0004_backfills_done_at(db_url: str) -> None:
         indexes = {i["name"]: i for i in inspect(engine).get_indexes("occurrences")}
         assert "ix_occurrences_open_plan_id_due" in indexes
         assert indexes["ix_occurrences_open_plan_id_due"]["column_names"] == ["plan_id", "due"]
+    finally:
+        engine.dispose()
+
+
+def test_0005_keeps_rendered_rows_and_adds_the_route_index(db_url: str) -> None:
+    """A message stored rendered before 0005 is claimed and sent as it is."""
+    engine = open_engine(db_url, migrate=False)
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0004")
+            connection.execute(text(
+                "INSERT INTO outbox (key, recipient, kind, local_date, zone, subject, message,"
+                " status, attempts, next_attempt_at, created_at) VALUES ('digest/2024-03-01/UTC/"
+                "a@example.org', 'a@example.org', 'digest', '2024-03-01', 'UTC', 'S', :m,"
+                " 'pending', 0, :t, :t)"
+            ), {"m": b"Subject: S\r\n\r\nhello\r\n", "t": T0})
+
+        ensure_schema(engine)
+
+        indexes = {i["name"]: i for i in inspect(engine).get_indexes("occurrences")}
+        assert indexes["ix_occurrences_open_route_due"]["column_names"] == [
+            "party_id", "organisation_id", "due"
+        ]
+        with write_session(session_factory(engine)) as session:
+            [claimed] = claim(session, "me", T0, 10, timedelta(minutes=5))
+        assert claimed.envelope is None
+        assert claimed.message == b"Subject: S\r\n\r\nhello\r\n"
     finally:
         engine.dispose()

@@ -4,32 +4,18 @@ per-row classification (:func:`roadmap.tracking.status_rows`) counts."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from roadmap.storage.db import open_engine, session_factory
 from roadmap.sweep import run_sweep, status_counts
 from roadmap.tracking import StatusFilter, status_rows
+from tests.fixtures import benchmark
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _national() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("national", ROOT / "benchmarks" / "national.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["national"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-national = _national()
+national = benchmark("national")
 
 
 def _per_row(url: str, day, due_soon_days: int = 14) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -54,7 +40,7 @@ def test_tiny_national_run(db_url: str, tmp_path: Path) -> None:
     assert 0 < results.done < results.occurrences
     assert sum(results.counts.values()) == results.occurrences
     assert sum(results.counts2.values()) == results.occurrences
-    assert results.digests > 0 and results.open_rows > 0
+    assert results.digests > 0 and results.rendered > 0
     assert results.report_rows > 0 and results.feed_bytes > 0
     assert results.peak_mb > 0
     # Day 2 (after the day's completions) as the per-row rules see it.

@@ -4,11 +4,12 @@ child, which cannot pickle a test's local function)."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from datetime import UTC, datetime
-from multiprocessing.synchronize import Barrier
+from multiprocessing.synchronize import Barrier, Event
 from pathlib import Path
 
-from roadmap.storage.db import open_engine, session_factory, write_session
+from roadmap.storage.db import job_lock, open_engine, session_factory, write_session
 from roadmap.storage.repository import load_catalog, occurrences_of, record_completion
 from tests.storage.factory import catalog, make_plan
 
@@ -53,3 +54,12 @@ def open_only(url: str, data_dir: str, barrier: Barrier) -> None:
     with write_session(session_factory(engine)) as session:
         load_catalog(session, catalog(), datetime.now(UTC))
     engine.dispose()
+
+
+def hold_job_lock(url: str, name: str, held: Event) -> None:
+    """Take the job lock ``name``, say so, and keep it until killed."""
+    engine = open_engine(url, migrate=False)
+    with job_lock(engine, name) as mine:
+        assert mine
+        held.set()
+        time.sleep(600)
