@@ -20,7 +20,8 @@ Then it times, on SQLite (default: a temporary file) or PostgreSQL
   by one); the choice is ``(id × 2654435761) mod 1000 < 600``, a fixed
   spread over every plan, task and organisation;
 - ``sweep``: for «today», the status counts of every occurrence
-  (:func:`roadmap.sweep.status_counts`) and the outbox fill for every plan
+  (:func:`roadmap.sweep.sweep_counts`: from each plan's snapshot of the
+  day before when it has one, counted afresh otherwise) and the outbox fill for every plan
   (:func:`notifications.outbox.build_outbox`, the path of ``roadmap remind``
   and of the daemon): who gets a digest or an escalation is decided in the
   database (:mod:`notifications.recipients`) and one ``pending`` row per
@@ -76,7 +77,7 @@ from roadmap.settings import load_settings
 from roadmap.storage.db import write_session
 from roadmap.storage.repository import load_catalog, record_completion
 from roadmap.storage.tables import DONE, CompletionRow, OccurrenceRow, OutboxRow, PlanRow
-from roadmap.sweep import open_items_query, status_counts, status_query
+from roadmap.sweep import open_items_query, status_query, sweep_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ("irkutsk-city-2023-2026", "glazov-2022-2024", "dzerzhinsky-2022-2023")
@@ -120,6 +121,7 @@ class Results:
     seconds: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # day 1 totals by status
     counts2: dict[str, int] = field(default_factory=dict)  # day 2
+    count_costs: list[dict[str, int]] = field(default_factory=list)  # per sweep
     digests: int = 0  # outbox rows added (digests and escalations), day 1
     digests2: int = 0
     skipped: int = 0  # recipients without a usable address, day 1
@@ -304,8 +306,10 @@ def sweep(
     returns (totals by status, messages added, recipients skipped)."""
     today_for = lambda _zone: day  # noqa: E731
     lookahead = int(app.settings["lookahead_days"])
-    with timed(results, f"sweep{suffix}: status counts", log), app.sessions() as session:
-        counts = status_counts(session, today_for, due_soon_days=lookahead)
+    with timed(results, f"sweep{suffix}: status counts", log), \
+            write_session(app.sessions) as session:
+        counts, cost = sweep_counts(session, today_for, due_soon_days=lookahead)
+    results.count_costs.append(asdict(cost))
     totals: dict[str, int] = {}
     for by_status in counts.values():
         for state, n in by_status.items():
@@ -457,6 +461,7 @@ def table(results: Results) -> str:
     lines += [f"{label:<48} {took:>9.2f}" for label, took in r.seconds.items()]
     lines += [
         f"day 1 counts: {json.dumps(r.counts, sort_keys=True)}",
+        *(f"counts, sweep {n}: {json.dumps(c)}" for n, c in enumerate(r.count_costs, 1)),
         f"day 1 outbox fill (every plan): {r.digests} messages, {r.skipped} recipients "
         f"without a usable address",
         f"sender side: {r.rendered} of a sample rendered, {r.render_ms:.1f} ms per message",

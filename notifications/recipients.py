@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select, true
+from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from notifications.digest import (
@@ -96,9 +96,10 @@ def _probe(party: Any, org: Any, question: str, horizon: date, cutoff: date) -> 
 def route_query(
     today: date, options: DigestOptions, plans: Any = None, *, schools: bool
 ) -> Select[Any]:
-    """The flagged routes of the plans ``plans`` selects (all: None): the
-    parties' own (``schools`` false) or every (party, school of its register)
-    pair (``schools`` true). Only routes with a flag set come back."""
+    """The routes of the plans ``plans`` selects (all: None) with their
+    flags: the parties' own (``schools`` false) or every (party, school of
+    its register) pair (``schools`` true). Routes without a flag are left
+    out by the caller: a ``WHERE`` on the flags would run every probe twice."""
     horizon = today + timedelta(days=max(options.lookahead_days, 0))
     cutoff = today - timedelta(days=options.escalate_after_days)
     if schools:
@@ -111,21 +112,18 @@ def route_query(
     else:
         columns = [PartyRow.name.label("who"), PartyRow.contacts]
         org = None
-    inner = select(
+    query = select(
         PartyRow.plan_id, PartyRow.id.label("party_id"), *columns,
         *(_probe(PartyRow.id, org, q, horizon, cutoff) for q in ("mail", "late", "asked")),
     )
     if schools:
-        inner = inner.join(RegisterRow, RegisterRow.code == PartyRow.register).join(
+        query = query.join(RegisterRow, RegisterRow.code == PartyRow.register).join(
             OrganisationRow, OrganisationRow.register_id == RegisterRow.id
         )
-    inner = inner.where(PartyRow.withdrawn_at.is_(None))
+    query = query.where(PartyRow.withdrawn_at.is_(None))
     if plans is not None:
-        inner = inner.where(PartyRow.plan_id.in_(plans))
-    routes = inner.subquery("routes")
-    return select(routes).where(
-        or_(routes.c.mail == true(), routes.c.late == true(), routes.c.asked == true())
-    )
+        query = query.where(PartyRow.plan_id.in_(plans))
+    return query
 
 
 def routes_of(session: Session, today: date, options: DigestOptions, plans: Any = None
@@ -133,12 +131,16 @@ def routes_of(session: Session, today: date, options: DigestOptions, plans: Any 
     """Every flagged route of the plans ``plans`` selects, on ``today``."""
     found: list[RouteFlags] = []
     for r in session.execute(route_query(today, options, plans, schools=False)).mappings():
+        if not (r["mail"] or r["late"] or r["asked"]):
+            continue
         contacts = tuple(
             c for c in (Contact.from_json(x) for x in r["contacts"] or []) if c is not None
         )
         found.append(RouteFlags(r["plan_id"], r["party_id"], None, clean_header_text(r["who"]),
                                 contacts, bool(r["mail"]), bool(r["late"]), bool(r["asked"])))
     for r in session.execute(route_query(today, options, plans, schools=True)).mappings():
+        if not (r["mail"] or r["late"] or r["asked"]):
+            continue
         curator = (
             (Contact(r["curator_name"], r["curator_email"]),)
             if r["org_withdrawn_at"] is None and (r["curator_name"] or r["curator_email"])

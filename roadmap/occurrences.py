@@ -25,12 +25,13 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from roadmap.deadlines.api import Context, Meaning, interpret
@@ -83,7 +84,16 @@ class OccurrenceSpec:
 
 def natural_key(plan: str, task: str, party: str, org: str | None, window: str) -> str:
     """``plan/task/party/org/window``, each part escaped so «/» cannot clash."""
-    return "/".join(quote(part, safe="") for part in (plan, task, party, org or "", window))
+    return "/".join(
+        (_escape(plan), _escape(task), _escape(party), _escape(org or ""), _escape(window))
+    )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _escape(part: str) -> str:
+    # Memoised: a national load builds millions of keys from a few thousand
+    # distinct parts (plan, task, party, organisation and window ids).
+    return quote(part, safe="")
 
 
 def context_of(plan: Plan) -> Context:
@@ -140,6 +150,49 @@ def expand_plan(
     ``registers`` must hold every register a party of the plan names
     (:class:`PlanError` otherwise). ``windows`` may pass precomputed
     :func:`task_windows` results by task id, to read each phrase only once."""
+    for row in occurrence_rows(plan, registers, read, windows):
+        yield OccurrenceSpec(
+            plan.id,
+            row.task,
+            row.party,
+            row.org,
+            row.kind,
+            row.start,
+            row.due,
+            row.window,
+            row.content_hash,
+        )
+
+
+class OccurrenceRowSpec(NamedTuple):
+    """:class:`OccurrenceSpec` as a plain tuple, its ``key`` computed: what
+    the loader stores, made without a dataclass per occurrence."""
+
+    key: str
+    task: str
+    party: str
+    org: str | None
+    kind: str
+    start: date | None
+    due: date | None
+    window: str
+    content_hash: str
+
+
+def occurrence_rows(
+    plan: Plan,
+    registers: Mapping[str, Register],
+    read: Interpreter = interpret,
+    windows: Mapping[str, TaskWindows] | None = None,
+    task_hashes: Mapping[str, str] | None = None,
+) -> Iterator[OccurrenceRowSpec]:
+    """What :func:`expand_plan` gives, as :class:`OccurrenceRowSpec` tuples
+    (the loader's path: a national load makes millions). ``task_hashes``
+    may pass the :func:`fingerprint` of each task by id.
+
+    Unlike :func:`expand_plan` it checks the plan at once — an unknown
+    register or party is a :class:`PlanError` here, before the first row —
+    and then makes the rows as they are consumed."""
     fanout: dict[str, list[tuple[str | None, str]]] = {}
     for party in plan.parties:
         if party.register is None:
@@ -157,17 +210,7 @@ def expand_plan(
         # Only names are shown with an occurrence: a new curator's e-mail must
         # not bump the calendar sequence of every event of the school.
         fanout[party.id] = [(org.id, org.name) for org in register.organisations]
-    party_name = {party.id: party.name for party in plan.parties}
-
     for task in plan.tasks():
-        found = windows[task.id] if windows is not None else task_windows(plan, task, read)
-        task_hash = fingerprint(task)
-        if found.kind == DATED:
-            slots: list[tuple[Window | None, str]] = list(
-                zip(found.windows, window_keys(found.windows), strict=True)
-            )
-        else:
-            slots = [(None, "on-demand" if found.kind == ON_DEMAND else "undated")]
         for party_id in task.parties():
             if party_id not in fanout:
                 raise PlanError(
@@ -177,27 +220,73 @@ def expand_plan(
                         )
                     ]
                 )
+    return _rows(plan, fanout, read, windows, task_hashes)
+
+
+def _rows(
+    plan: Plan,
+    fanout: Mapping[str, list[tuple[str | None, str]]],
+    read: Interpreter,
+    windows: Mapping[str, TaskWindows] | None,
+    task_hashes: Mapping[str, str] | None,
+) -> Iterator[OccurrenceRowSpec]:
+    party_name = {party.id: party.name for party in plan.parties}
+    for task in plan.tasks():
+        found = windows[task.id] if windows is not None else task_windows(plan, task, read)
+        task_hash = task_hashes[task.id] if task_hashes is not None else fingerprint(task)
+        # Per window: start, due, the window part of the key (plain and
+        # escaped) and the end of the content JSON.
+        slots: list[tuple[date | None, date | None, str, str, str]]
+        if found.kind == DATED:
+            slots = [
+                (
+                    w.start,
+                    w.due,
+                    key,
+                    _escape(key),
+                    f"{_json_str(_iso(w.start))},{_json_str(_iso(w.due))}]",
+                )
+                for w, key in zip(found.windows, window_keys(found.windows), strict=True)
+            ]
+        else:
+            key = "on-demand" if found.kind == ON_DEMAND else "undated"
+            slots = [(None, None, key, _escape(key), "null,null]")]
+        for party_id in task.parties():
             for org, org_name in fanout[party_id]:
-                for window, window_key in slots:
-                    start = window.start if window else None
-                    due = window.due if window else None
-                    content = _digest(
-                        [
-                            task_hash,
-                            party_name[party_id],
-                            org_name,
-                            found.kind,
-                            _iso(start),
-                            _iso(due),
-                        ]
-                    )
-                    yield OccurrenceSpec(
-                        plan.id, task.id, party_id, org, found.kind, start, due, window_key, content
+                # natural_key() and _digest([task_hash, party name, org name,
+                # kind, start, due]), built here by pieces — the same text —
+                # as this runs once per occurrence.
+                prefix = "/".join(
+                    (_escape(plan.id), _escape(task.id), _escape(party_id), _escape(org or ""), "")
+                )
+                head = "[" + ",".join(
+                    _json_str(s) for s in (task_hash, party_name[party_id], org_name, found.kind)
+                )
+                for start, due, window, escaped, tail in slots:
+                    yield OccurrenceRowSpec(
+                        prefix + escaped,
+                        task.id,
+                        party_id,
+                        org,
+                        found.kind,
+                        start,
+                        due,
+                        window,
+                        hashlib.sha256(f"{head},{tail}".encode()).hexdigest(),
                     )
 
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def _json_str(value: str | None) -> str:
+    """``value`` as :func:`_digest`'s ``json.dumps`` writes it."""
+    return "null" if value is None else _encode_json_string(value)
+
+
+# What json.dumps(..., ensure_ascii=False) writes a string with.
+_encode_json_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def to_plain(value: Any) -> Any:
@@ -219,6 +308,18 @@ def to_plain(value: Any) -> Any:
 def fingerprint(value: Any) -> str:
     """SHA-256 of a model value's content (stable across processes)."""
     return _digest(to_plain(value))
+
+
+def plan_fingerprints(plan: Plan) -> tuple[str, dict[str, str]]:
+    """:func:`fingerprint` of ``plan`` and of each of its tasks by id, with
+    one :func:`to_plain` of the plan (a task's plain form is part of it)."""
+    plain = to_plain(plan)
+    tasks = {
+        task.id: _digest(task_plain)
+        for section, section_plain in zip(plan.sections, plain["sections"], strict=True)
+        for task, task_plain in zip(section.tasks, section_plain["tasks"], strict=True)
+    }
+    return _digest(plain), tasks
 
 
 def _digest(plain: Any) -> str:

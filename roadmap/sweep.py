@@ -37,14 +37,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from roadmap.status import DUE_SOON_DAYS, ON_DEMAND, Status, classify, days_overdue, status_case
-from roadmap.storage.tables import (
-    OccurrenceRow,
-    PlanRow,
-)
+from roadmap.storage.db import write_session
+from roadmap.storage.repository import forget_counts
+from roadmap.storage.tables import OccurrenceRow, PlanRow, StatusSnapshotRow
 from roadmap.tracking import StatusRow, occurrence_select
 
 if TYPE_CHECKING:
@@ -127,6 +126,144 @@ def status_counts(
         for plan_id, state, n in session.execute(query):
             found.setdefault(codes[plan_id], {})[Status(state)] = n
     return found
+
+
+# ---------------------------------------------------------------- incremental
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+@dataclass
+class CountCost:
+    """What a :func:`sweep_counts` had to read: plans counted from their
+    snapshot (and the occurrences whose status the days changed), plans
+    counted afresh (and their occurrences)."""
+
+    carried: int = 0
+    moved: int = 0
+    recounted: int = 0
+    read: int = 0
+
+
+def shift_query(
+    ids: list[int], before: date, after: date, due_soon_days: int
+) -> Select[*tuple[Any, ...]]:
+    """Open dated occurrences of the plans ``ids`` whose status differs
+    between the dates ``before`` and ``after``, grouped by (plan, status on
+    ``before``, status on ``after``). Only two due ranges can change: the
+    days that became (or stopped being) past, and those that entered (or
+    left) the look-ahead."""
+    lo, hi = min(before, after), max(before, after)
+    soon_lo, soon_hi = lo + timedelta(days=due_soon_days), hi + timedelta(days=due_soon_days)
+
+    def case_on(day: date) -> Any:
+        return status_case(
+            kind=OccurrenceRow.kind,
+            due=OccurrenceRow.due,
+            done=literal(False),
+            withdrawn=literal(False),
+            today=day,
+            due_soon_days=due_soon_days,
+        )
+
+    old, new = case_on(before).label("old"), case_on(after).label("new")
+    return (
+        select(OccurrenceRow.plan_id, old, new, func.count().label("n"))
+        .where(
+            OccurrenceRow.plan_id.in_(ids),
+            # The predicate of the partial index of open occurrences.
+            OccurrenceRow.done_at.is_(None),
+            OccurrenceRow.withdrawn_at.is_(None),
+            or_(
+                and_(OccurrenceRow.due >= lo, OccurrenceRow.due < hi),
+                and_(OccurrenceRow.due > soon_lo, OccurrenceRow.due <= soon_hi),
+            ),
+        )
+        .group_by(OccurrenceRow.plan_id, old, new)
+    )
+
+
+def sweep_counts(
+    session: Session,
+    today_for: TodayFor,
+    *,
+    zone: str | None = None,
+    plan: str | None = None,
+    due_soon_days: int = DUE_SOON_DAYS,
+) -> tuple[dict[str, dict[Status, int]], CountCost]:
+    """:func:`status_counts`, starting from each plan's snapshot, and the
+    snapshots moved to today — run it in a write session.
+
+    A plan whose snapshot has the same look-ahead is carried to its «today»
+    by :func:`shift_query` (the occurrences whose due date the days
+    crossed); a plan without one (new, changed since, or another
+    look-ahead) is counted afresh with :func:`status_query`. So a day's cost
+    follows the plans and the occurrences that changed state, not the whole
+    history. The result equals :func:`status_counts` (a test checks it over
+    days, completions and reloads)."""
+    cost = CountCost()
+    codes = {plan_id: code for plan_id, code in session.execute(select(PlanRow.id, PlanRow.code))}
+    found: dict[int, dict[Status, int]] = {}
+    snapshots = {
+        row.plan_id: row
+        for row in session.scalars(
+            select(StatusSnapshotRow).where(StatusSnapshotRow.lookahead == due_soon_days)
+        )
+    }
+    for today, zones in plan_days(session, today_for, zone, plan).items():
+        ids = sorted(session.scalars(plans_in(zones, plan)))
+        fresh = [i for i in ids if i not in snapshots]
+        by_date: dict[date, list[int]] = defaultdict(list)
+        for i in ids:
+            if i in snapshots:
+                by_date[snapshots[i].local_date].append(i)
+        for before, carried in by_date.items():
+            cost.carried += len(carried)
+            for i in carried:
+                found[i] = {Status(k): n for k, n in snapshots[i].counts.items()}
+            if before == today:
+                continue
+            for chunk in _chunks(carried):
+                for plan_id, old, new, n in session.execute(
+                    shift_query(chunk, before, today, due_soon_days)
+                ):
+                    if old != new:
+                        counts = found[plan_id]
+                        counts[Status(old)] = counts.get(Status(old), 0) - n
+                        counts[Status(new)] = counts.get(Status(new), 0) + n
+                        cost.moved += n
+        cost.recounted += len(fresh)
+        for chunk in _chunks(fresh):
+            for plan_id, state, n in session.execute(status_query(today, due_soon_days, chunk)):
+                found.setdefault(plan_id, {})[Status(state)] = n
+                cost.read += n
+        _remember(session, {i: found.get(i, {}) for i in ids}, today, due_soon_days)
+    result = {
+        codes[i]: {s: n for s, n in counts.items() if n} for i, counts in found.items() if counts
+    }
+    return {code: counts for code, counts in result.items() if counts}, cost
+
+
+def _remember(
+    session: Session, counts: dict[int, dict[Status, int]], today: date, due_soon_days: int
+) -> None:
+    ids = sorted(counts)
+    for chunk in _chunks(ids):
+        session.execute(delete(StatusSnapshotRow).where(StatusSnapshotRow.plan_id.in_(chunk)))
+    rows = [
+        {
+            "plan_id": i,
+            "local_date": today,
+            "lookahead": due_soon_days,
+            "counts": {s.value: n for s, n in counts[i].items() if n},
+        }
+        for i in ids
+    ]
+    for i in range(0, len(rows), 1000):
+        session.execute(insert(StatusSnapshotRow), rows[i : i + 1000])
 
 
 def open_items_query(
@@ -227,6 +364,7 @@ class SweepReport:
 
     counts: dict[str, dict[Status, int]] = field(default_factory=dict)
     build: BuildReport | None = None
+    cost: CountCost = field(default_factory=lambda: CountCost())
 
     def totals(self) -> dict[Status, int]:
         """Occurrences in each status over every plan swept."""
@@ -247,21 +385,25 @@ def run_sweep(
     from notifications.outbox import build_outbox  # notifications builds on roadmap
 
     today_for: TodayFor = (lambda _zone: today) if today is not None else app.clock.today
-    with app.sessions() as session:
+    with write_session(app.sessions) as session:
         lookahead = int(app.settings["lookahead_days"])
-        counts = status_counts(session, today_for, zone=zone, due_soon_days=lookahead)
+        counts, cost = sweep_counts(session, today_for, zone=zone, due_soon_days=lookahead)
     build = build_outbox(app, zone=zone, today=today) if fill else None
-    return SweepReport(counts, build)
+    return SweepReport(counts, build, cost)
 
 
 __all__ = [
+    "CountCost",
     "SweepReport",
+    "forget_counts",
     "open_items",
     "open_items_query",
     "plan_days",
     "plans_in",
     "route_items",
     "run_sweep",
+    "shift_query",
     "status_counts",
     "status_query",
+    "sweep_counts",
 ]

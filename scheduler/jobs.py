@@ -26,6 +26,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from roadmap.app import App
+from roadmap.status import Status
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,16 @@ async def daily_digest(zone: str) -> None:
 
 async def _daily_body(app: App, zone: str) -> None:
     from notifications.outbox import run_reminders
+    from roadmap.sweep import run_sweep
 
+    # The morning's counts (from yesterday's snapshots: cheap), for the log.
+    swept = await asyncio.to_thread(run_sweep, app, zone=zone, fill=False)
+    totals = swept.totals()
+    log.info(
+        "daily sweep %s: %d overdue, %d due soon; %d plans carried, %d counted afresh",
+        zone, totals.get(Status.OVERDUE, 0), totals.get(Status.DUE_SOON, 0),
+        swept.cost.carried, swept.cost.recounted,
+    )
     report = await run_reminders(app, zone=zone, stop=_stop)
     send = report.send
     log.info(

@@ -14,17 +14,33 @@ completions; one whose content changed keeps its row and gets its
 ``sequence`` bumped; one that vanished is marked withdrawn (its history
 stays); a withdrawn one that comes back is revived. Loading the same files
 twice writes nothing.
+
+Loading is set-based, as a national catalogue is millions of occurrences:
+the stored rows of a register or plan are read with one query per table
+(plain rows, no ORM objects), new rows are inserted in one batch per table
+(``COPY`` on PostgreSQL) and only rows that differ are updated, by primary
+key. Nothing is flushed row by row.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from roadmap.deadlines.api import interpret
@@ -45,16 +61,18 @@ from roadmap.occurrences import (
     ON_DEMAND,
     UNDATED,
     Interpreter,
-    OccurrenceSpec,
+    OccurrenceRowSpec,
     TaskWindows,
-    expand_plan,
     fingerprint,
+    occurrence_rows,
+    plan_fingerprints,
     task_windows,
     to_plain,
 )
 from roadmap.storage.tables import (
     DONE,
     REOPEN,
+    Base,
     CompletionRow,
     IndicatorRow,
     IndicatorTargetRow,
@@ -63,6 +81,7 @@ from roadmap.storage.tables import (
     PartyRow,
     PlanRow,
     RegisterRow,
+    StatusSnapshotRow,
     TaskRow,
 )
 
@@ -163,27 +182,121 @@ def load_catalog(
         if party.register and party.register not in known
     }
     known.update(_stored_registers(session, missing))
+    organisations: dict[str, dict[str, int]] = {}  # ids by register and code, as needed
     plans = tuple(
-        _load_plan(session, catalog.plans[code], known, now, read) for code in sorted(catalog.plans)
+        _load_plan(session, catalog.plans[code], known, now, read, organisations)
+        for code in sorted(catalog.plans)
     )
+    # Occurrences may have been added, withdrawn or reinstated: the changed
+    # plans' counts of the last sweep are recounted (roadmap.sweep). Only
+    # theirs, so that loading unchanged files still writes nothing.
+    changed = [p.plan for p in plans if p.changed]
+    if changed:
+        forget_counts(session, session.scalars(select(PlanRow.id).where(PlanRow.code.in_(changed))))
     return LoadReport(registers, plans)
 
 
-def _apply(row: Any, values: Mapping[str, Any]) -> bool:
-    """Set the attributes that differ; True when any did (so an unchanged
-    row is never written)."""
-    dirty = False
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            dirty = True
-    return dirty
+def _table(entity: type[Base]) -> Table:
+    return cast(Table, entity.__table__)
+
+
+_REGISTERS = _table(RegisterRow)
+_ORGANISATIONS = _table(OrganisationRow)
+_PLANS = _table(PlanRow)
+_PARTIES = _table(PartyRow)
+_TASKS = _table(TaskRow)
+_INDICATORS = _table(IndicatorRow)
+_TARGETS = _table(IndicatorTargetRow)
+_OCCURRENCES = _table(OccurrenceRow)
+
+
+def _stored(session: Session, table: Table, *where: ColumnElement[bool]) -> dict[str, RowMapping]:
+    """The rows of ``table`` by ``code``, every column, as plain mappings:
+    no ORM objects, which cost more than the rows are worth when thousands
+    of municipalities are loaded."""
+    return {row["code"]: row for row in session.execute(select(table).where(*where)).mappings()}
+
+
+def _changes(old: RowMapping, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values that differ from the stored row (so an unchanged row is
+    never written)."""
+    return {name: value for name, value in values.items() if old[name] != value}
+
+
+def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``, dicts with the same keys (see :func:`_insert_rows`)."""
+    if rows:
+        names = list(rows[0])
+        _insert_rows(session, table, names, ([row[n] for n in names] for row in rows))
+
+
+def _insert_rows(
+    session: Session, table: Table, names: list[str], records: Iterable[Sequence[Any]]
+) -> int:
+    """Insert ``records`` (values in the order of ``names``); returns how many.
+
+    SQLite: one executemany, sqlite3's own loop. PostgreSQL: ``COPY … FROM
+    STDIN``, the values passed through the columns' bind processors first,
+    as SQLAlchemy would. ``records`` is consumed while the rows are sent, so
+    the server inserts while Python makes the next ones. psycopg's
+    executemany costs a protocol message per row, and the multi-row
+    ``VALUES`` of SQLAlchemy's «insertmanyvalues» are too long for psycopg's
+    query cache, so each page is parsed again in Python: both took several
+    times longer than COPY."""
+    records = iter(records)
+    first = next(records, None)
+    if first is None:
+        return 0
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        rows = [dict(zip(names, first, strict=True))]
+        rows.extend(dict(zip(names, record, strict=True)) for record in records)
+        session.execute(insert(table), rows)
+        return len(rows)
+    processors = [
+        (n, process)
+        for n, name in enumerate(names)
+        if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    quote = dialect.identifier_preparer
+    statement = "COPY {} ({}) FROM STDIN".format(
+        quote.format_table(table), ", ".join(quote.format_column(table.c[n]) for n in names)
+    )
+    count = 0
+    driver: Any = connection.connection.driver_connection  # psycopg, in this transaction
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for record in itertools.chain((first,), records):
+            values = list(record)
+            for n, process in processors:
+                values[n] = process(values[n])
+            copy.write_row(values)
+            count += 1
+    return count
+
+
+def _update_many(session: Session, entity: type[Base], rows: list[dict[str, Any]]) -> None:
+    """UPDATE by primary key (each dict holds ``id`` and the columns to set)."""
+    # Bulk UPDATE by primary key needs the same keys in every dict per batch.
+    for batch in _group_by_keys(rows):
+        session.execute(update(entity), batch)
+
+
+def _group_by_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return list(groups.values())
 
 
 def _load_register(session: Session, register: Register, now: datetime) -> RegisterChanges:
-    row = session.scalars(select(RegisterRow).where(RegisterRow.code == register.id)).one_or_none()
+    row = (
+        session.execute(select(_REGISTERS).where(_REGISTERS.c.code == register.id))
+        .mappings()
+        .one_or_none()
+    )
     digest = fingerprint(register)
-    if row is not None and row.content_hash == digest:
+    if row is not None and row["content_hash"] == digest:
         return RegisterChanges(register.id)
     values = {
         "title": register.title,
@@ -193,20 +306,19 @@ def _load_register(session: Session, register: Register, now: datetime) -> Regis
         "loaded_at": now,
     }
     new = row is None
+    existing: dict[str, RowMapping] = {}
     if row is None:
-        row = RegisterRow(code=register.id, **values)
-        session.add(row)
-        session.flush()
+        register_id: int = session.execute(
+            insert(_REGISTERS).values(code=register.id, **values).returning(_REGISTERS.c.id)
+        ).scalar_one()
         details = False
     else:
-        details = (row.title, row.example) != (register.title, register.example)
-        _apply(row, values)
-    existing = {
-        org.code: org
-        for org in session.scalars(
-            select(OrganisationRow).where(OrganisationRow.register_id == row.id)
-        )
-    }
+        register_id = row["id"]
+        details = (row["title"], row["example"]) != (register.title, register.example)
+        _update_many(session, RegisterRow, [{"id": register_id, **_changes(row, values)}])
+        existing = _stored(session, _ORGANISATIONS, _ORGANISATIONS.c.register_id == register_id)
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     added, changed = [], []
     for position, org in enumerate(register.organisations):
         org_values = {
@@ -221,23 +333,25 @@ def _load_register(session: Session, register: Register, now: datetime) -> Regis
         }
         old = existing.get(org.id)
         if old is None:
-            session.add(OrganisationRow(register_id=row.id, code=org.id, **org_values))
+            inserts.append({"register_id": register_id, "code": org.id, **org_values})
             added.append(org.id)
-        elif old.withdrawn_at is not None:
-            _apply(old, org_values)
+            continue
+        if old["withdrawn_at"] is not None:
             added.append(org.id)
-        elif old.content_hash != org_values["content_hash"]:
-            _apply(old, org_values)
+        elif old["content_hash"] != org_values["content_hash"]:
             changed.append(org.id)
-        else:
-            _apply(old, org_values)  # position only: not worth reporting
+        # else at most its position changed: not worth reporting
+        differ = _changes(old, org_values)
+        if differ:
+            updates.append({"id": old["id"], **differ})
     present = {org.id for org in register.organisations}
     withdrawn = []
     for code, old in existing.items():
-        if code not in present and old.withdrawn_at is None:
-            old.withdrawn_at = now
+        if code not in present and old["withdrawn_at"] is None:
+            updates.append({"id": old["id"], "withdrawn_at": now})
             withdrawn.append(code)
-    session.flush()
+    _insert_many(session, _ORGANISATIONS, inserts)
+    _update_many(session, OrganisationRow, updates)
     return RegisterChanges(
         register.id, new, details, tuple(added), tuple(changed), tuple(withdrawn)
     )
@@ -305,7 +419,9 @@ def _party_values(party: Party) -> dict[str, Any]:
     }
 
 
-def _task_values(task: Task, section: Any, position: int, found: TaskWindows) -> dict[str, Any]:
+def _task_values(
+    task: Task, section: Any, position: int, found: TaskWindows, digest: str
+) -> dict[str, Any]:
     return {
         "number": task.number,
         "section_code": section.id,
@@ -324,7 +440,7 @@ def _task_values(task: Task, section: Any, position: int, found: TaskWindows) ->
         "on_demand": found.on_demand or found.kind == ON_DEMAND,
         "undated": found.kind == UNDATED,
         "position": position,
-        "content_hash": fingerprint(task),
+        "content_hash": digest,
         "withdrawn_at": None,
     }
 
@@ -335,77 +451,91 @@ def _load_plan(
     registers: Mapping[str, Register],
     now: datetime,
     read: Interpreter,
+    organisations: dict[str, dict[str, int]],
 ) -> PlanChanges:
     # Read every phrase first: nothing is written for a plan that cannot expand.
     windows = {task.id: task_windows(plan, task, read) for task in plan.tasks()}
-    specs = list(expand_plan(plan, registers, read, windows))
+    digest, task_hashes = plan_fingerprints(plan)
+    specs = occurrence_rows(plan, registers, read, windows, task_hashes)  # checked, lazy
 
-    digest = fingerprint(plan)
-    row = session.scalars(select(PlanRow).where(PlanRow.code == plan.id)).one_or_none()
+    row = session.execute(select(_PLANS).where(_PLANS.c.code == plan.id)).mappings().one_or_none()
     new = row is None
     details = False  # plan-level fields, parties or indicators changed
     if row is None:
-        row = PlanRow(code=plan.id, **_plan_values(plan, digest, now))
-        session.add(row)
-        session.flush()
-    elif row.content_hash != digest:
-        values = _plan_values(plan, digest, now)
-        bookkeeping = ("content_hash", "loaded_at", "source")
-        details = any(getattr(row, k) != v for k, v in values.items() if k not in bookkeeping)
-        _apply(row, values)
-        details = _replace_indicators(session, row.id, plan) or details
+        plan_id: int = session.execute(
+            insert(_PLANS)
+            .values(code=plan.id, **_plan_values(plan, digest, now))
+            .returning(_PLANS.c.id)
+        ).scalar_one()
+    else:
+        plan_id = row["id"]
+        if row["content_hash"] != digest:
+            values = _plan_values(plan, digest, now)
+            bookkeeping = ("content_hash", "loaded_at", "source")
+            details = any(row[k] != v for k, v in values.items() if k not in bookkeeping)
+            _update_many(session, PlanRow, [{"id": plan_id, **_changes(row, values)}])
+            details = _replace_indicators(session, plan_id, plan) or details
 
-    # Parties.
-    parties = {
-        p.code: p for p in session.scalars(select(PartyRow).where(PartyRow.plan_id == row.id))
-    }
+    # Parties (a new plan has none stored: no need to ask).
+    parties = {} if new else _stored(session, _PARTIES, _PARTIES.c.plan_id == plan_id)
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for party in plan.parties:
+        values = _party_values(party)
         old_party = parties.get(party.id)
         if old_party is None:
-            session.add(PartyRow(plan_id=row.id, code=party.id, **_party_values(party)))
-        elif _apply(old_party, _party_values(party)):
+            inserts.append({"plan_id": plan_id, "code": party.id, **values})
+            continue
+        differ = _changes(old_party, values)
+        if differ:
+            updates.append({"id": old_party["id"], **differ})
             details = True
     present_parties = {p.id for p in plan.parties}
     for code, old_party in parties.items():
-        if code not in present_parties and old_party.withdrawn_at is None:
-            old_party.withdrawn_at = now
+        if code not in present_parties and old_party["withdrawn_at"] is None:
+            updates.append({"id": old_party["id"], "withdrawn_at": now})
             details = True
+    _insert_many(session, _PARTIES, inserts)
+    _update_many(session, PartyRow, updates)
 
     # Tasks.
-    tasks = {t.code: t for t in session.scalars(select(TaskRow).where(TaskRow.plan_id == row.id))}
+    tasks = {} if new else _stored(session, _TASKS, _TASKS.c.plan_id == plan_id)
+    inserts, updates = [], []
     added, changed = [], []
     position = 0
     for section in plan.sections:
         for task in section.tasks:
-            values = _task_values(task, section, position, windows[task.id])
+            values = _task_values(task, section, position, windows[task.id], task_hashes[task.id])
             position += 1
             old = tasks.get(task.id)
             if old is None:
-                session.add(TaskRow(plan_id=row.id, code=task.id, **values))
+                inserts.append({"plan_id": plan_id, "code": task.id, **values})
                 added.append(task.id)
-            elif old.withdrawn_at is not None:
-                _apply(old, values)
+                continue
+            if old["withdrawn_at"] is not None:
                 added.append(task.id)
-            elif old.content_hash != values["content_hash"] or (old.on_demand, old.undated) != (
-                values["on_demand"],
-                values["undated"],
-            ):
-                _apply(old, values)
+            elif old["content_hash"] != values["content_hash"] or (
+                old["on_demand"],
+                old["undated"],
+            ) != (values["on_demand"], values["undated"]):
                 changed.append(task.id)
-            else:
-                _apply(old, values)  # moved within the plan: not worth reporting
+            # else moved within the plan at most: not worth reporting
+            differ = _changes(old, values)
+            if differ:
+                updates.append({"id": old["id"], **differ})
     present_tasks = {t.id for t in plan.tasks()}
     withdrawn_tasks = []
     for code, old in tasks.items():
-        if code not in present_tasks and old.withdrawn_at is None:
-            old.withdrawn_at = now
+        if code not in present_tasks and old["withdrawn_at"] is None:
+            updates.append({"id": old["id"], "withdrawn_at": now})
             withdrawn_tasks.append(code)
+    _insert_many(session, _TASKS, inserts)
+    _update_many(session, TaskRow, updates)
 
     if new:
-        _replace_indicators(session, row.id, plan)
-    session.flush()
+        _insert_indicators(session, plan_id, plan)
 
-    counts = _sync_occurrences(session, row.id, plan, specs, now)
+    counts = _sync_occurrences(session, plan_id, plan, specs, now, organisations, new=new)
     return PlanChanges(
         plan.id,
         new=new,
@@ -424,145 +554,182 @@ def _replace_indicators(session: Session, plan_id: int, plan: Plan) -> bool:
     """Indicators carry no history: replace them wholesale when they differ
     (True then)."""
     current = [
-        (i.code, i.name, i.unit, i.position)
-        for i in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_id))
+        (code, name, unit, position)
+        for code, name, unit, position in session.execute(
+            select(
+                _INDICATORS.c.code, _INDICATORS.c.name, _INDICATORS.c.unit, _INDICATORS.c.position
+            ).where(_INDICATORS.c.plan_id == plan_id)
+        )
     ]
     wanted = [(i.id, i.name, i.unit, n) for n, i in enumerate(plan.indicators)]
     targets_now = {
         (code, year): value
         for code, year, value in session.execute(
-            select(IndicatorRow.code, IndicatorTargetRow.year, IndicatorTargetRow.value)
-            .join(IndicatorTargetRow, IndicatorTargetRow.indicator_id == IndicatorRow.id)
-            .where(IndicatorRow.plan_id == plan_id)
+            select(_INDICATORS.c.code, _TARGETS.c.year, _TARGETS.c.value)
+            .join(_TARGETS, _TARGETS.c.indicator_id == _INDICATORS.c.id)
+            .where(_INDICATORS.c.plan_id == plan_id)
         )
     }
     targets_wanted = {(i.id, t.year): t.value for i in plan.indicators for t in i.targets}
     if sorted(current) == sorted(wanted) and targets_now == targets_wanted:
         return False
-    ids = select(IndicatorRow.id).where(IndicatorRow.plan_id == plan_id)
-    session.execute(delete(IndicatorTargetRow).where(IndicatorTargetRow.indicator_id.in_(ids)))
-    session.execute(delete(IndicatorRow).where(IndicatorRow.plan_id == plan_id))
-    for n, indicator in enumerate(plan.indicators):
-        ind = IndicatorRow(
-            plan_id=plan_id, code=indicator.id, name=indicator.name, unit=indicator.unit, position=n
-        )
-        session.add(ind)
-        session.flush()
-        for target in indicator.targets:
-            session.add(
-                IndicatorTargetRow(indicator_id=ind.id, year=target.year, value=target.value)
-            )
+    ids = select(_INDICATORS.c.id).where(_INDICATORS.c.plan_id == plan_id)
+    session.execute(delete(_TARGETS).where(_TARGETS.c.indicator_id.in_(ids)))
+    session.execute(delete(_INDICATORS).where(_INDICATORS.c.plan_id == plan_id))
+    _insert_indicators(session, plan_id, plan)
     return True
 
 
+def _insert_indicators(session: Session, plan_id: int, plan: Plan) -> None:
+    """Store the indicators of ``plan`` and their targets (none are stored)."""
+    if not plan.indicators:
+        return
+    _insert_many(
+        session,
+        _INDICATORS,
+        [
+            {"plan_id": plan_id, "code": i.id, "name": i.name, "unit": i.unit, "position": n}
+            for n, i in enumerate(plan.indicators)
+        ],
+    )
+    ids = dict(
+        session.execute(
+            select(_INDICATORS.c.code, _INDICATORS.c.id).where(_INDICATORS.c.plan_id == plan_id)
+        ).all()
+    )
+    _insert_many(
+        session,
+        _TARGETS,
+        [
+            {"indicator_id": ids[i.id], "year": t.year, "value": t.value}
+            for i in plan.indicators
+            for t in i.targets
+        ],
+    )
+
+
+# The columns _sync_occurrences inserts, in the order of its tuples.
+_OCCURRENCE_COLUMNS = [
+    "key",
+    "plan_id",
+    "task_id",
+    "party_id",
+    "organisation_id",
+    "kind",
+    "start",
+    "due",
+    "content_hash",
+    "sequence",
+    "created_at",
+    "withdrawn_at",
+]
+
+
 def _sync_occurrences(
-    session: Session, plan_id: int, plan: Plan, specs: list[OccurrenceSpec], now: datetime
+    session: Session,
+    plan_id: int,
+    plan: Plan,
+    specs: Iterable[OccurrenceRowSpec],
+    now: datetime,
+    organisations: dict[str, dict[str, int]],
+    *,
+    new: bool = False,
 ) -> tuple[int, int, int, int]:
     """Insert, update, withdraw and revive occurrence rows in bulk (a
     regional plan fans out to hundreds of thousands); returns the counts
-    (added, changed, withdrawn, revived)."""
-    task_ids = {
-        code: tid
-        for code, tid in session.execute(
-            select(TaskRow.code, TaskRow.id).where(TaskRow.plan_id == plan_id)
-        )
-    }
-    party_ids = {
-        code: pid
-        for code, pid in session.execute(
-            select(PartyRow.code, PartyRow.id).where(PartyRow.plan_id == plan_id)
-        )
-    }
+    (added, changed, withdrawn, revived). A ``new`` plan has none stored.
+    ``organisations`` caches organisation ids by register and code for the
+    plans of one load (registers are stored before any plan)."""
+    task_ids = dict(
+        session.execute(select(_TASKS.c.code, _TASKS.c.id).where(_TASKS.c.plan_id == plan_id)).all()
+    )
+    party_ids = dict(
+        session.execute(
+            select(_PARTIES.c.code, _PARTIES.c.id).where(_PARTIES.c.plan_id == plan_id)
+        ).all()
+    )
     register_of = {p.id: p.register for p in plan.parties if p.register}
-    org_ids: dict[tuple[str, str], int] = {}
-    if register_of:
+    missing = set(register_of.values()) - set(organisations)
+    if missing:
+        for code in missing:
+            organisations[code] = {}
         rows = session.execute(
-            select(RegisterRow.code, OrganisationRow.code, OrganisationRow.id)
-            .join(OrganisationRow, OrganisationRow.register_id == RegisterRow.id)
-            .where(RegisterRow.code.in_(set(register_of.values())))
+            select(_REGISTERS.c.code, _ORGANISATIONS.c.code, _ORGANISATIONS.c.id)
+            .join(_ORGANISATIONS, _ORGANISATIONS.c.register_id == _REGISTERS.c.id)
+            .where(_REGISTERS.c.code.in_(missing))
         )
-        org_ids = {(reg, org): oid for reg, org, oid in rows}
+        for reg, org, oid in rows:
+            organisations[reg][org] = oid
 
-    existing = {
-        key: (oid, digest, withdrawn, sequence)
-        for key, oid, digest, withdrawn, sequence in session.execute(
-            select(
-                OccurrenceRow.key,
-                OccurrenceRow.id,
-                OccurrenceRow.content_hash,
-                OccurrenceRow.withdrawn_at,
-                OccurrenceRow.sequence,
-            ).where(OccurrenceRow.plan_id == plan_id)
-        )
-    }
-    inserts: list[dict[str, Any]] = []
+    existing: dict[str, tuple[int, str, datetime | None, int]] = {}
+    if not new:
+        existing = {
+            key: (oid, digest, withdrawn, sequence)
+            for key, oid, digest, withdrawn, sequence in session.execute(
+                select(
+                    _OCCURRENCES.c.key,
+                    _OCCURRENCES.c.id,
+                    _OCCURRENCES.c.content_hash,
+                    _OCCURRENCES.c.withdrawn_at,
+                    _OCCURRENCES.c.sequence,
+                ).where(_OCCURRENCES.c.plan_id == plan_id)
+            )
+        }
     updates: list[dict[str, Any]] = []
-    changed = revived = 0
     seen: set[str] = set()
-    for spec in specs:
-        key = spec.key
-        if key in seen:
-            continue  # a party named twice by one task: one occurrence
-        seen.add(key)
-        old = existing.get(key)
-        if old is None:
-            register = register_of.get(spec.party)
-            inserts.append(
+    tally = {"changed": 0, "revived": 0}
+
+    def fresh() -> Iterator[tuple[Any, ...]]:
+        """The rows to insert (in :data:`_OCCURRENCE_COLUMNS` order), while
+        the changed and revived ones are gathered in ``updates``."""
+        for spec in specs:
+            key = spec.key
+            if key in seen:
+                continue  # a party named twice by one task: one occurrence
+            seen.add(key)
+            old = existing.get(key)
+            if old is None:
+                register = register_of.get(spec.party)
+                yield (
+                    key,
+                    plan_id,
+                    task_ids[spec.task],
+                    party_ids[spec.party],
+                    organisations[register][spec.org] if register and spec.org else None,
+                    spec.kind,
+                    spec.start,
+                    spec.due,
+                    spec.content_hash,
+                    0,
+                    now,
+                    None,
+                )
+                continue
+            oid, digest, withdrawn, sequence = old
+            if withdrawn is None and digest == spec.content_hash:
+                continue
+            tally["changed" if withdrawn is None else "revived"] += 1
+            # A calendar client only takes an update with a higher SEQUENCE.
+            updates.append(
                 {
-                    "key": key,
-                    "plan_id": plan_id,
-                    "task_id": task_ids[spec.task],
-                    "party_id": party_ids[spec.party],
-                    "organisation_id": org_ids[(register, spec.org)]
-                    if register and spec.org
-                    else None,
+                    "id": oid,
                     "kind": spec.kind,
                     "start": spec.start,
                     "due": spec.due,
                     "content_hash": spec.content_hash,
-                    "sequence": 0,
-                    "created_at": now,
+                    "sequence": sequence + 1,
                     "withdrawn_at": None,
                 }
             )
-            continue
-        oid, digest, withdrawn, sequence = old
-        if withdrawn is None and digest == spec.content_hash:
-            continue
-        if withdrawn is not None:
-            revived += 1
-        else:
-            changed += 1
-        # A calendar client only takes an update with a higher SEQUENCE.
-        updates.append(
-            {
-                "id": oid,
-                "kind": spec.kind,
-                "start": spec.start,
-                "due": spec.due,
-                "content_hash": spec.content_hash,
-                "sequence": sequence + 1,
-                "withdrawn_at": None,
-            }
-        )
+
+    added = _insert_rows(session, _OCCURRENCES, _OCCURRENCE_COLUMNS, fresh())
     withdrawn_count = 0
     for key, (oid, _digest, withdrawn, sequence) in existing.items():
         if key not in seen and withdrawn is None:
             withdrawn_count += 1
             updates.append({"id": oid, "withdrawn_at": now, "sequence": sequence + 1})
-    if inserts:
-        session.execute(insert(OccurrenceRow), inserts)
-    # Bulk UPDATE by primary key needs the same keys in every dict per batch.
-    for batch in _group_by_keys(updates):
-        session.execute(update(OccurrenceRow), batch)
-    return len(inserts), changed, withdrawn_count, revived
-
-
-def _group_by_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
-    return list(groups.values())
+    _update_many(session, OccurrenceRow, updates)
+    return added, tally["changed"], withdrawn_count, tally["revived"]
 
 
 # ---------------------------------------------------------------- reading
@@ -810,6 +977,21 @@ class CompletionView:
     supersedes_id: int | None
 
 
+def forget_counts(session: Session, plan_ids: Iterable[int] | None = None) -> None:
+    """Drop the status snapshots of ``plan_ids`` (None: of every plan): their
+    occurrences changed otherwise than by the passing of days (a completion,
+    a reopening, a reload), so the next sweep counts them afresh. Writers
+    call it in their own unit of work (see :func:`roadmap.sweep.sweep_counts`)."""
+    if plan_ids is None:
+        session.execute(delete(StatusSnapshotRow))
+        return
+    ids = sorted(set(plan_ids))
+    for i in range(0, len(ids), 500):
+        session.execute(
+            delete(StatusSnapshotRow).where(StatusSnapshotRow.plan_id.in_(ids[i:i + 500]))
+        )
+
+
 def record_completion(
     session: Session,
     occurrence_id: int,
@@ -861,6 +1043,8 @@ def record_completion(
     # sweep reads it instead of the history).
     occurrence.done_at = at if action == DONE else None
     occurrence.done_by = by if action == DONE else None
+    # The plan's counts of the last sweep no longer hold (roadmap.sweep).
+    forget_counts(session, [occurrence.plan_id])
     session.flush()
     return row.id
 

@@ -315,6 +315,21 @@ class CalendarStateRow(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class StatusSnapshotRow(Base):
+    """A plan's status counts on ``local_date`` with the look-ahead
+    ``lookahead`` — ``{status: n}`` — as the last sweep left them
+    (:func:`roadmap.sweep.sweep_counts`). Deleted by every writer that
+    changes the plan's occurrences otherwise than the passing of days.
+    Created by migration 0006."""
+
+    __tablename__ = "status_snapshots"
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date)
+    lookahead: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)
+
+
 # Outbox statuses and kinds (notifications.outbox).
 OUTBOX_PENDING = "pending"
 OUTBOX_SENDING = "sending"

@@ -5,6 +5,7 @@ rule as :func:`roadmap.status.classify` on generated rows."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from email.headerregistry import Address
 from pathlib import Path
 
 from hypothesis import given
@@ -23,9 +24,11 @@ from sqlalchemy import (
     text,
 )
 
+from notifications.digest import DigestOptions
+from notifications.recipients import route_query
 from roadmap.status import KINDS, Status, classify, status_case
 from roadmap.storage.db import open_engine
-from roadmap.sweep import open_items_query, status_query
+from roadmap.sweep import open_items_query, shift_query, status_query
 
 
 def _plan(url: str, query: object) -> str:
@@ -37,7 +40,7 @@ def _plan(url: str, query: object) -> str:
     folder = Path(url.removeprefix("sqlite:///")).parent
     app = national.make_app(url, folder, national.TODAY)
     try:
-        national.load(app, national.Scale(1, 2, 5, "one"), national.Results("t", "sqlite"),
+        national.load(app, national.Scale(1, 2, 5), national.Results("t", "sqlite"),
                       lambda _line: None)
         national.mark_done(app, national.Results("t", "sqlite"))
     finally:
@@ -77,6 +80,33 @@ def test_open_items_for_one_zone_use_the_partial_index(tmp_path: Path) -> None:
     plans = select(PlanRow.id).where(PlanRow.timezone == "Asia/Irkutsk")
     plan = _plan(f"sqlite:///{tmp_path / 'r.db'}", open_items_query(date(2024, 11, 15), 14, plans))
     _only_open(plan)
+
+
+def test_who_gets_mail_asks_the_route_index_only(tmp_path: Path) -> None:
+    """Every probe of the route query is a search of the open-by-route
+    partial index: one seek per route and question, never a scan."""
+    options = DigestOptions(sender=Address("Дорожная карта", addr_spec="r@example.org"))
+    for schools in (True, False):
+        plan = _plan(f"sqlite:///{tmp_path / f'r{schools}.db'}",
+                     route_query(date(2024, 11, 15), options, schools=schools))
+        lines = [line for line in plan.splitlines() if " occurrences" in line]
+        assert len(lines) == 3, plan  # mail, late, asked
+        assert all(
+            line.startswith("SEARCH") and "ix_occurrences_open_route_due" in line
+            for line in lines
+        ), plan
+
+
+def test_carrying_counts_reads_only_the_days_that_changed(tmp_path: Path) -> None:
+    """From yesterday's snapshot, only two due ranges of open occurrences
+    are searched (the partial index): history is never visited."""
+    plan = _plan(f"sqlite:///{tmp_path / 'r.db'}",
+                 shift_query([1, 2], date(2024, 11, 14), date(2024, 11, 15), 14))
+    lines = [line for line in plan.splitlines() if " occurrences" in line]
+    assert lines and all(
+        line.startswith("SEARCH") and "ix_occurrences_open_plan_id_due" in line
+        for line in lines
+    ), plan
 
 
 def test_status_counts_is_one_grouped_query(tmp_path: Path) -> None:

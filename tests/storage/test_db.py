@@ -172,7 +172,8 @@ def test_postgres_write_session_takes_the_writers_lock_and_reads_do_not(pg_db: s
     with write_session(sessions) as session:
         session.execute(select(PlanRow))
         held = session.execute(
-            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                 " AND pid = pg_backend_pid()")
         ).scalar()
         assert session.execute(text("SHOW lock_timeout")).scalar() == "1234ms"
     assert held == 1

@@ -7,17 +7,23 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from roadmap.deadlines.api import Context, Meaning
 from roadmap.errors import PlanError
-from roadmap.model import Plan, Register, Schedule, Window
+from roadmap.model import Organisation, Party, Plan, Register, Schedule, Window
 from roadmap.occurrences import (
     DATED,
     ON_DEMAND,
     UNDATED,
     OccurrenceSpec,
+    _digest,
     expand_plan,
+    fingerprint,
     natural_key,
+    occurrence_rows,
+    plan_fingerprints,
     task_windows,
     window_keys,
 )
@@ -141,3 +147,56 @@ def test_unknown_register_is_a_plan_error() -> None:
 def test_empty_register_gives_no_school_occurrences() -> None:
     register = dataclasses.replace(make_register(), organisations=())
     assert {s.party for s in specs_of(register=register)} == {"imcro"}
+
+
+# The loader's path builds keys and content hashes by pieces (once per
+# occurrence of a national load): they must be exactly natural_key() and
+# the _digest() of [task fingerprint, party name, organisation name, kind,
+# start, due], or every stored occurrence would look changed after an upgrade.
+_names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
+
+
+@given(party_name=_names, org_name=_names, org_id=_names, task_id=_names)
+def test_keys_and_content_hashes_are_natural_key_and_digest(
+    party_name: str, org_name: str, org_id: str, task_id: str
+) -> None:
+    register = Register("test-orgs", "Школы", (Organisation(org_id, org_name),))
+    plan = replace_task(make_plan(), "1.1", id=task_id)
+    plan = dataclasses.replace(
+        plan, parties=(Party("imcro", party_name), Party("oo", 'ОО \\ «"', register="test-orgs"))
+    )
+    tasks = {t.id: t for t in plan.tasks()}
+    names = {p.id: p.name for p in plan.parties}
+    rows = list(occurrence_rows(plan, {register.id: register}))
+    assert [r[1:] for r in rows] == [
+        (s.task, s.party, s.org, s.kind, s.start, s.due, s.window, s.content_hash)
+        for s in expand_plan(plan, {register.id: register})
+    ]
+    for row in rows:
+        assert row.key == natural_key(plan.id, row.task, row.party, row.org, row.window)
+        assert row.content_hash == _digest(
+            [
+                fingerprint(tasks[row.task]),
+                names[row.party],
+                org_name if row.org else "",
+                row.kind,
+                row.start.isoformat() if row.start else None,
+                row.due.isoformat() if row.due else None,
+            ]
+        )
+
+
+def test_plan_fingerprints_are_fingerprints() -> None:
+    plan = make_plan()
+    digest, tasks = plan_fingerprints(plan)
+    assert digest == fingerprint(plan)
+    assert tasks == {t.id: fingerprint(t) for t in plan.tasks()}
+
+
+def test_occurrence_rows_check_the_plan_before_the_first_row() -> None:
+    with pytest.raises(PlanError, match="test-orgs"):
+        occurrence_rows(make_plan(), {})  # no next(): the call itself checks
+    plan = make_plan()
+    without_oo = dataclasses.replace(plan, parties=plan.parties[:1])
+    with pytest.raises(PlanError, match="oo"):
+        occurrence_rows(without_oo, {})

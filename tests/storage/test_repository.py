@@ -167,6 +167,64 @@ def test_moved_start_keeps_the_occurrence_and_bumps_its_sequence(
     assert (occ.start, occ.sequence) == (date(2023, 10, 1), 1)
 
 
+def every_occurrence(sessions: sessionmaker[Session]) -> dict[str, tuple[Any, ...]]:
+    with sessions() as session:
+        return {
+            o.key: (o.id, o.kind, o.start, o.due, o.sequence, o.withdrawn)
+            for o in occurrences_of(session, "test-plan", withdrawn=True)
+        }
+
+
+def test_reload_after_one_deadline_edit_bumps_only_that_occurrence(
+    sessions: sessionmaker[Session], engine: Engine
+) -> None:
+    load(sessions, catalog())
+    before = every_occurrence(sessions)
+    edited_key = "test-plan/2.1/imcro//2023-10-28"
+    # The deadline text of 2.1 is reworded; its window (so its key) stays.
+    plan = replace_task(make_plan(), "2.1", deadline="до 28 октября 2023 г.")
+    report = load(sessions, catalog(plan), now=LATER)
+    (changes,) = report.plans
+    assert changes.tasks_changed == ("2.1",)
+    assert (changes.tasks_added, changes.tasks_withdrawn) == ((), ())
+    assert (changes.occurrences_added, changes.occurrences_changed) == (0, 1)
+    assert (changes.occurrences_withdrawn, changes.occurrences_revived) == (0, 0)
+    after = every_occurrence(sessions)
+    assert after[edited_key] == (*before[edited_key][:4], 1, False)
+    assert {k: v for k, v in after.items() if k != edited_key} == {
+        k: v for k, v in before.items() if k != edited_key
+    }
+    with sessions() as session:
+        shown = {t.id: t.deadline for t in get_plan_view(session, "test-plan").tasks}
+    assert shown["2.1"] == "до 28 октября 2023 г." and shown["1.1"] == "Ежегодно январь, февраль"
+
+    writes: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def log(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "COPY"):
+            writes.append(statement)
+
+    assert not load(sessions, catalog(plan), now=LATER + timedelta(days=1)).changed
+    assert writes == [] and every_occurrence(sessions) == after
+
+
+def test_reordered_tasks_only_move(sessions: sessionmaker[Session]) -> None:
+    load(sessions, catalog())
+    before = every_occurrence(sessions)
+    plan = make_plan()
+    report = load(sessions, catalog(dataclasses.replace(plan, sections=plan.sections[::-1])))
+    assert not report.changed  # positions are not worth reporting
+    assert every_occurrence(sessions) == before
+    with sessions() as session:
+        assert [t.id for t in get_plan_view(session, "test-plan").tasks] == [
+            "2.1",
+            "1.1",
+            "1.2",
+            "1.3",
+        ]
+
+
 def test_fan_out_follows_the_register(sessions: sessionmaker[Session]) -> None:
     load(sessions, catalog())
     bigger = make_register(("school-1", "school-2", "school-3", "school-4"))
