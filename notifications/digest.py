@@ -247,6 +247,12 @@ def parse_sender(value: str, default_name: str) -> Address:
     name, addr = parseaddr(value)
     if not addr:
         raise InvalidAddress(_("адрес отправителя «{a}» не разбирается").format(a=value))
+    local, _at, domain = addr.rpartition("@")
+    if domain.lower() == "localhost" and local:
+        # Our own mailbox on this host (the default, for a relay on
+        # loopback): the one single-label domain accepted, and only here.
+        validate_address(f"{local}@localhost.localdomain")
+        return Address(display_name=clean_header_text(name or default_name), addr_spec=addr)
     return make_address(name or default_name, addr)
 
 

@@ -5,6 +5,7 @@ what on 2024-03-01."""
 from __future__ import annotations
 
 import asyncio
+import email
 import json
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
 from typing import Any
 
@@ -191,14 +193,27 @@ def test_dry_run_writes_eml_files_and_changes_nothing(
     assert outbox(run) == []
     subjects = set()
     for path in files:
-        import email
-        from email.policy import default
-
         subjects.add(email.message_from_bytes(path.read_bytes(), policy=default)["Subject"])
     assert "Дорожная карта: просрочено 1, скоро срок 0 — МКУ ИМЦРО" in subjects
     # A real run afterwards still sends everything, once.
     remind(run)
     assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+
+
+def test_out_of_the_box_sender_works_and_other_dotless_domains_do_not(
+    loaded: Path, run: Run, tmp_path: Path
+) -> None:
+    # No smtp.from configured: the default roadmap@localhost is used.
+    out = tmp_path / "dry"
+    result = run("remind", "--today", "2024-03-01", "--dry-run", "--out", str(out),
+                 ROADMAP_SMTP_FROM=None)
+    assert result.exit_code == 0, result.stderr
+    first = email.message_from_bytes(sorted(out.glob("*.eml"))[0].read_bytes(), policy=default)
+    assert first["From"].addresses[0].addr_spec == "roadmap@localhost"
+    # Only our own mailbox may be on localhost; other dotless domains are refused.
+    bad = run("remind", "--today", "2024-03-01", "--dry-run", "--out", str(out),
+              ROADMAP_SMTP_FROM="roadmap@intranet")
+    assert bad.exit_code != 0 and "roadmap@intranet" in bad.stderr
 
 
 @pytest.mark.parametrize(
