@@ -10,6 +10,7 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
 from roadmap.cli import main
+from roadmap.cli.root import help_texts
 from roadmap.i18n import language_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +25,7 @@ def code_msgids() -> set[str]:
             ROOT / package, keywords={"_": None, "N_": None}
         ):
             ids.add(message if isinstance(message, str) else message[0])
-    return ids
+    return ids | set(help_texts(main))  # docstrings and help= of the command line
 
 
 def test_every_message_in_the_code_has_an_english_translation() -> None:
@@ -78,3 +79,20 @@ def test_no_translated_call_hides_inside_an_f_string() -> None:
                         ):
                             hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
     assert not hidden, "move these _() calls out of f-strings: " + ", ".join(hidden)
+
+
+def test_help_follows_lang_and_LANG() -> None:
+    runner = CliRunner()
+    ru_env = {"LANG": "ru_RU.UTF-8", "LANGUAGE": ""}
+    en_env = {"LANG": "en_US.UTF-8", "LANGUAGE": ""}
+    top = runner.invoke(main, ["--lang", "en", "--help"], env=ru_env)
+    assert "road map deadlines" in top.stdout
+    assert "Message language" in top.stdout and "Check plans and registers" in top.stdout
+    status = runner.invoke(main, ["--lang", "en", "status", "--help"], env=ru_env)
+    assert "Only this plan." in status.stdout and "Только" not in status.stdout
+    nested = runner.invoke(main, ["feed", "create", "--help"], env=en_env)
+    assert "Who the subscription is for" in nested.stdout
+    russian = runner.invoke(main, ["status", "--help"], env=ru_env)
+    assert "Только этот план." in russian.stdout and "Only this plan." not in russian.stdout
+    # The help text of a command listed by its group, in the group's help.
+    assert "Сроки" not in runner.invoke(main, ["--help"], env=en_env).stdout

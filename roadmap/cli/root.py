@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,9 +16,52 @@ from roadmap.i18n import LANGUAGES, _, language_from_env, set_language
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class RoadmapGroup(click.Group):
+@contextmanager
+def _translated(command: click.Command) -> Iterator[None]:
+    """The command's help, short help and option help in the current
+    language while its help is written (the Russian texts are the msgids;
+    ``scripts/i18n.sh`` extracts them with :func:`help_texts`)."""
+    options = [p for p in command.params if isinstance(p, click.Option) and p.help]
+    saved = (command.help, command.short_help, [p.help for p in options])
+    command.help = _(command.help) if command.help else command.help
+    command.short_help = _(command.short_help) if command.short_help else command.short_help
+    for option in options:
+        option.help = _(option.help or "")
+    try:
+        yield
+    finally:
+        command.help, command.short_help = saved[0], saved[1]
+        for option, text in zip(options, saved[2], strict=True):
+            option.help = text
+
+
+class RoadmapCommand(click.Command):
+    """A command whose help is shown in the language of ``--lang``/``LANG``."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated(self):
+            super().format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _translated(self):
+            return super().get_short_help_str(limit)
+
+
+class RoadmapGroup(RoadmapCommand, click.Group):
     """Turns a :class:`RoadmapError` from any command into its message on
-    stderr and its exit code: the only place errors are printed."""
+    stderr and its exit code: the only place errors are printed. Its
+    commands and groups show their help in the chosen language."""
+
+    command_class = RoadmapCommand
+    group_class = type  # subgroups are RoadmapGroups too
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        if parent is None:  # the language of LANG, until --lang (eager) says otherwise
+            set_language(language_from_env())
+        return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -27,11 +71,19 @@ class RoadmapGroup(click.Group):
             ctx.exit(err.EXIT_CODE)
 
 
+def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        set_language(value)
+    return value
+
+
 @click.group(cls=RoadmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
     default=None,
+    is_eager=True,  # before --help, so that the help is in that language
+    callback=_set_lang,
     help="Язык сообщений / message language (ru, en); по умолчанию из LANG.",
 )
 @click.option(
@@ -49,6 +101,19 @@ def main(ctx: click.Context, lang: str | None, config: Path | None) -> None:
     app = App(config_path=config)
     ctx.obj = app
     ctx.call_on_close(app.close)
+
+
+def help_texts(command: click.Command) -> Iterator[str]:
+    """Every help text of ``command`` and its subcommands (the msgids)."""
+    for text in (command.help, command.short_help):
+        if text:
+            yield text
+    for param in command.params:
+        if isinstance(param, click.Option) and param.help:
+            yield param.help
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            yield from help_texts(sub)
 
 
 def pass_app(func: F) -> F:
