@@ -49,9 +49,10 @@ import socket
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -93,6 +94,8 @@ from roadmap.storage.tables import (
     OUTBOX_SENDING,
     OUTBOX_SENT,
     OUTBOX_STATUSES,
+    Base,
+    DailyRunRow,
     OrganisationRow,
     OutboxRow,
     PartyRow,
@@ -192,12 +195,13 @@ def digest_options(app: App) -> DigestOptions:
     )
 
 
-def _insert(session: Session) -> Any:
+def _insert(session: Session, table: type[Base] = OutboxRow) -> Any:
+    """An INSERT into ``table`` that can be told ``on_conflict_do_nothing``."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(OutboxRow)
+        return postgresql.insert(table)
     if dialect == "sqlite":
-        return sqlite.insert(OutboxRow)
+        return sqlite.insert(table)
     raise NotImplementedError(f"outbox: no idempotent insert for {dialect}")
 
 
@@ -282,9 +286,45 @@ def build_outbox(
     set-based queries, so the write transaction is short."""
     with app.sessions() as session:
         envelopes, skipped = plan_today(session, app, zone=zone, plan=plan, today=today)
+        # A build for whole zones is their daily run (one plan's is not).
+        zones = [] if plan is not None else [zone] if zone is not None else plan_zones(session)
+    now = app.clock.now()
     with write_session(app.sessions) as session:
-        added, recorded = enqueue(session, envelopes, skipped, app.clock.now())
+        added, recorded = enqueue(session, envelopes, skipped, now)
+        mark_daily_runs(session, {z: today or app.clock.today(z) for z in zones}, now)
     return BuildReport(added, skipped, recorded)
+
+
+def mark_daily_runs(session: Session, days: dict[str, date], now: datetime) -> None:
+    """Record that the daily build of each zone of ``days`` stored its
+    messages for that zone's date (in the build's own transaction)."""
+    if days:
+        session.execute(
+            _insert(session, DailyRunRow).on_conflict_do_nothing(),
+            [dict(zone=z, local_date=d, finished_at=now) for z, d in sorted(days.items())],
+        )
+
+
+def missed_daily_runs(app: App, zones: Sequence[str] | None = None) -> list[str]:
+    """The zones (of the loaded plans, or of ``zones``) whose daily run was
+    due today (plan-local date, at the ``reminder_time``) and has not stored
+    its messages: the daemon was down past the misfire grace, or the
+    process running it died mid-build while the scheduler had already moved
+    on. Reads only."""
+    at: time = app.settings["reminder_time"]
+    now = app.clock.now()
+    with app.sessions() as session:
+        if zones is None:
+            zones = plan_zones(session)
+        days = {z: app.clock.today(z) for z in zones}
+        done = {(z, d) for z, d in session.execute(
+            select(DailyRunRow.zone, DailyRunRow.local_date)
+            .where(DailyRunRow.local_date.in_(set(days.values())))
+        )}
+    return [
+        z for z, day in days.items()
+        if (z, day) not in done and now >= datetime.combine(day, at, tzinfo=ZoneInfo(z))
+    ]
 
 
 # ---------------------------------------------------------------- rendering

@@ -14,6 +14,10 @@
   the job is idempotent anyway thanks to the outbox key). Because
   ``replace_existing`` would otherwise recompute — and so skip — a missed
   run, :func:`build_scheduler` keeps a stored run time that is already due.
+- A run the job store has moved past without it happening — down past the
+  grace, or the process died mid-build — is caught up by the retry job the
+  same day (:func:`scheduler.jobs.retry_pending`, from the ``daily_runs``
+  record of each zone's build).
 - Several daemons on one PostgreSQL database: each has its scheduler on
   the shared job rows, but a daily job's body runs in the one process that
   gets its job lock (:func:`scheduler.jobs.daily_digest`), and outbox rows

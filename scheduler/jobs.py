@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 _app: App | None = None
 _stop: asyncio.Event | None = None
 _running: set[asyncio.Task[object]] = set()
+_in_progress: set[str] = set()  # zones whose daily body runs in this process
 
 
 def use_app(app: App | None, stop: asyncio.Event | None = None) -> None:
@@ -87,16 +88,36 @@ async def daily_digest(zone: str) -> None:
     the one that holds the job lock of ``zone``; the others log that and
     return. (Running it twice would still send nothing twice: the lock
     spares the duplicate rendering and the log noise.)"""
+    async with _tracked(), current_app() as app:
+        await _daily_locked(app, zone)
+
+
+async def _daily_locked(app: App, zone: str, *, catching_up: bool = False) -> None:
+    """The daily body of ``zone`` if no run of it is in progress, here
+    (the cron run and a catch-up may meet) or in another process (the job
+    lock). A catch-up checks again under the lock that the run is still
+    missing: another process may have finished it meanwhile."""
+    from notifications.outbox import missed_daily_runs
     from roadmap.storage.db import job_lock
 
-    # The lock is one non-blocking query on a pooled connection, taken on
-    # the event loop; the body itself does its database work in threads.
-    async with _tracked(), current_app() as app:
+    if zone in _in_progress:
+        log.info("daily digest %s: already running in this process; skipped", zone)
+        return
+    _in_progress.add(zone)
+    try:
+        # The lock is one non-blocking query on a pooled connection, taken
+        # on the event loop; the body itself does its database work in threads.
         with job_lock(app.engine, daily_lock_name(zone)) as mine:
             if not mine:
                 log.info("daily digest %s: another process is running it; skipped here", zone)
                 return
+            if catching_up:
+                if zone not in await asyncio.to_thread(missed_daily_runs, app, [zone]):
+                    return
+                log.warning("daily digest %s: today's run did not happen; running it now", zone)
             await _daily_body(app, zone)
+    finally:
+        _in_progress.discard(zone)
 
 
 async def _daily_body(app: App, zone: str) -> None:
@@ -127,10 +148,22 @@ async def _daily_body(app: App, zone: str) -> None:
 
 
 async def retry_pending() -> None:
-    """Send the outbox rows whose next attempt has come."""
-    from notifications.outbox import deliver_pending
+    """Run today's daily digest of any zone that lost it, then send the
+    outbox rows whose next attempt has come.
+
+    A zone's run is lost when its reminder time has passed today and no
+    build stored its messages (:func:`notifications.outbox.missed_daily_runs`):
+    the daemon was down past the misfire grace, or the process that held the
+    job died mid-build after every scheduler had moved the job to tomorrow.
+    The run then happens here, under the same job lock, within one retry
+    period."""
+    from notifications.outbox import deliver_pending, missed_daily_runs
 
     async with _tracked(), current_app() as app:
+        for zone in await asyncio.to_thread(missed_daily_runs, app):
+            if _stop is not None and _stop.is_set():
+                return
+            await _daily_locked(app, zone, catching_up=True)
         report = await deliver_pending(app, stop=_stop)
         if report.sent or report.retry or report.failed or report.deferred:
             log.info(

@@ -330,6 +330,23 @@ class StatusSnapshotRow(Base):
     counts: Mapped[dict[str, int]] = mapped_column(JSON)
 
 
+class DailyRunRow(Base):
+    """A zone's daily digest run that got as far as storing its messages:
+    written in the same transaction as the outbox rows of that build
+    (:func:`notifications.outbox.build_outbox`), for the plan-local date
+    ``local_date``. A zone whose reminder time has passed today without a
+    row here lost its run (the daemon was down past the grace, or died
+    mid-build after the scheduler had moved on), and the daemon's retry job
+    runs it (:func:`notifications.outbox.missed_daily_runs`). Created by
+    migration 0007."""
+
+    __tablename__ = "daily_runs"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 # Outbox statuses and kinds (notifications.outbox).
 OUTBOX_PENDING = "pending"
 OUTBOX_SENDING = "sending"

@@ -8,22 +8,26 @@ PostgreSQL database with the plans of ``conftest.py`` loaded."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import multiprocessing
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from notifications.outbox import missed_daily_runs
+from roadmap.app import App
+from scheduler import jobs
 from tests.backends import fresh_pg_database, postgres_only
 from tests.reminders import workers
 from tests.reminders.conftest import EVERYONE, TODAY, Relay, Run, Server
 
 ZONE = "Asia/Irkutsk"
 PROCESSES = 2
-CALLS = 2  # concurrent job runs in each process: the lock is per connection
+CALLS = 2  # concurrent job runs in each process (cron and catch-up may meet)
 # Spawned children start clean (no engine or connection inherited by fork).
 CTX = multiprocessing.get_context("spawn")
 
@@ -79,7 +83,8 @@ def test_two_daemons_at_once_send_one_digest_per_recipient(
 
     lines = [line for log in logs for line in json.loads(log.read_text(encoding="utf-8"))]
     ran = [line for line in lines if line.startswith(f"daily digest {ZONE}: ") and "new" in line]
-    skipped = [line for line in lines if "another process is running it" in line]
+    skipped = [line for line in lines
+               if "another process is running it" in line or "already running in this" in line]
     assert len(ran) == 1, lines  # the body ran once, in one process...
     assert ran[0].startswith(f"daily digest {ZONE}: 4 new, 4 sent"), ran
     assert len(skipped) == PROCESSES * CALLS - 1, lines  # ...while the others tried
@@ -92,3 +97,45 @@ def test_two_daemons_at_once_send_one_digest_per_recipient(
     assert {r["local_date"] for r in mailed} == {TODAY.isoformat()}
     # Claimed once each: a second claim would have counted a second attempt.
     assert [(r["status"], r["attempts"]) for r in mailed] == [("sent", 1)] * len(EVERYONE)
+
+
+@postgres_only
+@pytest.mark.slow
+async def test_a_run_lost_with_its_process_is_caught_up_by_another_daemon(
+    loaded: Path, server: Server, relay: Relay, env: dict[str, str | None],
+    make_app: Callable[..., App], caplog: pytest.LogCaptureFixture,
+) -> None:
+    environ = {k: v for k, v in env.items() if v is not None}
+    held = CTX.Event()
+    holder = CTX.Process(target=workers.hold_daily_lock, args=(environ, ZONE, held))
+    holder.start()
+    try:
+        assert held.wait(timeout=60), "the holder did not take the lock"
+        app = make_app()
+        jobs.use_app(app)  # what build_scheduler does in this daemon
+        caplog.set_level("INFO", logger=jobs.__name__)
+
+        # While the other daemon is (seemingly) building, this one's retry
+        # job sees the run missing but leaves it to the lock holder.
+        await jobs.retry_pending()
+        assert "another process is running it" in caplog.text
+        assert relay.received == []
+
+        # The holder dies mid-build (SIGKILL: no clean-up of any kind). Its
+        # session ends, the server drops its lock, and the next retry run
+        # here does the day's build and sends it.
+        holder.kill()
+        holder.join(timeout=30)
+        for _attempt in range(50):
+            await jobs.retry_pending()
+            if relay.received:
+                break
+            await asyncio.sleep(0.2)  # until the server has ended the session
+        assert "today's run did not happen; running it now" in caplog.text
+        assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+        assert missed_daily_runs(app) == []
+    finally:
+        jobs.use_app(None)
+        if holder.is_alive():
+            holder.kill()
+            holder.join(timeout=30)

@@ -8,7 +8,7 @@ import asyncio
 import os
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from notifications.outbox import build_outbox
+from notifications.outbox import build_outbox, missed_daily_runs
 from roadmap.app import App
 from scheduler import jobs
 from scheduler.daemon import (
@@ -31,7 +31,7 @@ from scheduler.daemon import (
     daily_trigger,
     run_daemon,
 )
-from tests.reminders.conftest import DEFAULTS, EVERYONE, PLAN, Relay, Server
+from tests.reminders.conftest import DEFAULTS, EVERYONE, PLAN, TODAY, Relay, Server
 
 IRKUTSK = ZoneInfo("Asia/Irkutsk")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -242,4 +242,77 @@ async def test_retry_job_sends_pending_rows_and_daemon_stops_on_event(
     await wait_for(lambda: len(relay.received) >= 4)
     stop.set()
     await asyncio.wait_for(daemon, timeout=30)
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+
+
+# ---------------------------------------------------------------- a lost run
+
+
+def at(day: date, clock: str, zone: ZoneInfo) -> timedelta:
+    """The shift of an App's «now» that puts it at ``clock`` on ``day`` in ``zone``."""
+    return datetime.combine(day, time.fromisoformat(clock), tzinfo=zone) - datetime.now(UTC)
+
+
+def test_a_zones_run_is_missing_from_its_reminder_time_until_a_build_stores_it(
+    plans_dir: Path, run: Any, make_app: Callable[..., App]
+) -> None:
+    second_plan(plans_dir)
+    assert run("load", str(plans_dir)).exit_code == 0
+
+    def clock_at(day: date, clock: str, zone: ZoneInfo) -> App:
+        return make_app(at(day, clock, zone), today=None)  # «today» from «now», zone by zone
+
+    # 07:59 in Irkutsk: nothing is due yet anywhere.
+    assert missed_daily_runs(clock_at(TODAY, "07:59", IRKUTSK)) == []
+    # 08:01 in Irkutsk is 01:01 in Berlin: only Irkutsk's run is due, and missing.
+    app = clock_at(TODAY, "08:01", IRKUTSK)
+    assert missed_daily_runs(app) == ["Asia/Irkutsk"]
+    # One plan's build (``remind --plan``) is not the zone's daily run...
+    build_outbox(app, plan="test-city")
+    assert missed_daily_runs(app) == ["Asia/Irkutsk"]
+    # ...the zone's build is, for that zone and day only.
+    build_outbox(app, zone="Asia/Irkutsk")
+    assert missed_daily_runs(app) == []
+    assert missed_daily_runs(clock_at(TODAY, "08:01", BERLIN)) == ["Europe/Berlin"]
+    tomorrow = clock_at(TODAY + timedelta(days=1), "08:01", IRKUTSK)
+    assert missed_daily_runs(tomorrow) == ["Asia/Irkutsk"]
+    # A build of every zone (``roadmap remind``) records each zone's own date.
+    build_outbox(clock_at(TODAY, "23:30", BERLIN))  # already the 2nd in Irkutsk
+    assert missed_daily_runs(tomorrow) == []
+    assert missed_daily_runs(clock_at(TODAY, "23:31", BERLIN)) == []
+
+
+async def test_daemon_runs_a_morning_lost_after_the_scheduler_had_moved_on(
+    loaded: Path, server: Server, relay: Relay, make_app: Callable[..., App],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = make_app()  # «today» is TODAY, long past its 08:00
+    now = datetime.now(UTC)
+    # The process that ran this morning's job died before its build was
+    # stored, after the scheduler had already set the job to tomorrow: the
+    # job store has nothing due, and the grace of a misfire does not apply.
+    store_job(app.settings.db_url, "daily-digest:Asia/Irkutsk", DAILY_FUNC, ["Asia/Irkutsk"],
+              daily_trigger(time(8, 0), "Asia/Irkutsk"), now + timedelta(hours=20))
+    assert missed_daily_runs(app) == ["Asia/Irkutsk"]
+
+    caplog.set_level("INFO", logger=jobs.__name__)
+    stop = asyncio.Event()
+    daemon = asyncio.create_task(run_daemon(app, stop))
+    await wait_for(lambda: len(relay.received) >= 4)
+    await asyncio.sleep(0.5)
+    stop.set()
+    await asyncio.wait_for(daemon, timeout=30)
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+    assert "today's run did not happen; running it now" in caplog.text
+    assert missed_daily_runs(app) == []
+
+    # Started again the same day: the run is on record and is not repeated.
+    caplog.clear()
+    stop = asyncio.Event()
+    daemon = asyncio.create_task(run_daemon(app, stop))
+    await asyncio.sleep(1.0)
+    stop.set()
+    await asyncio.wait_for(daemon, timeout=30)
+    assert "today's run" not in caplog.text
+    assert "daily digest Asia/Irkutsk" not in caplog.text
     assert relay.counts() == dict.fromkeys(EVERYONE, 1)

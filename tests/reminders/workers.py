@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from datetime import date
-from multiprocessing.synchronize import Barrier
+from multiprocessing.synchronize import Barrier, Event
 from pathlib import Path
 
 from roadmap.app import App, Clock
 from roadmap.settings import load_settings
+from roadmap.storage.db import job_lock
 from scheduler import jobs
 
 
@@ -52,3 +54,14 @@ def daily_jobs(
 
 async def _concurrently(zone: str, calls: int) -> None:
     await asyncio.gather(*(jobs.daily_digest(zone) for _n in range(calls)))
+
+
+def hold_daily_lock(environ: dict[str, str], zone: str, held: Event) -> None:
+    """Like a daemon in the middle of ``zone``'s daily build: takes the job
+    lock, says so through ``held``, then works until it is killed."""
+    app = App(settings=load_settings(None, environ=environ))
+    with job_lock(app.engine, jobs.daily_lock_name(zone)) as mine:
+        if not mine:
+            raise SystemExit("the daily lock was not free")
+        held.set()
+        time.sleep(600)
