@@ -56,7 +56,7 @@ from notifications.calendar import (
     occurrence_entries,
     render,
 )
-from roadmap.i18n import _
+from roadmap.i18n import _, ngettext
 from roadmap.status import Status
 from roadmap.storage.tables import OUTBOX_DIGEST, OUTBOX_ESCALATION
 from roadmap.tracking import StatusRow
@@ -515,12 +515,15 @@ def _title(row: StatusRow) -> str:
 
 
 def _late(row: StatusRow) -> str:
-    return _("просрочено на {n} дн.").format(n=row.days_overdue)
+    n = row.days_overdue
+    return ngettext("просрочено на {n} дн.", "просрочено на {n} дн.", n).format(n=n)
 
 
 def _left(row: StatusRow) -> str:
     days = (row.due - row.today).days if row.due else 0
-    return _("срок сегодня") if days == 0 else _("осталось {n} дн.").format(n=days)
+    if days == 0:
+        return _("срок сегодня")
+    return ngettext("осталось {n} дн.", "осталось {n} дн.", days).format(n=days)
 
 
 @dataclass(frozen=True)
@@ -659,7 +662,9 @@ def _render_digest(
     sections = [
         s for s in (
             _Section(_("Просрочено"), overdue, "late"),
-            _Section(_("Скоро срок — в ближайшие {n} дн.").format(n=options.lookahead_days),
+            _Section(ngettext("Скоро срок — в ближайшие {n} дн.",
+                              "Скоро срок — в ближайшие {n} дн.",
+                              options.lookahead_days).format(n=options.lookahead_days),
                      soon, "left"),
         ) if s.rows
     ]
@@ -693,14 +698,19 @@ def _render_escalation(
     by_who: dict[str, list[StatusRow]] = defaultdict(list)
     for row in sorted(items, key=lambda r: (-r.days_overdue, *_sort_key(r))):
         by_who[_who(row)].append(row)
-    subject = _(
-        "Дорожная карта: эскалация — просрочено более {days} дн.: {n} (исполнителей: {who})"
+    subject = ngettext(
+        "Дорожная карта: эскалация — просрочено более {days} дн.: {n} (исполнителей: {who})",
+        "Дорожная карта: эскалация — просрочено более {days} дн.: {n} (исполнителей: {who})",
+        options.escalate_after_days,
     ).format(days=options.escalate_after_days, n=len(items), who=len(by_who))
     greeting = (_("Здравствуйте, {name}!").format(name=to.display_name)
                 if to.display_name else _("Здравствуйте!"))
-    intro = _(
+    intro = ngettext(
         "На {day} ({zone}) эти сроки просрочены более чем на {days} дн. "
-        "Ниже — по исполнителям."
+        "Ниже — по исполнителям.",
+        "На {day} ({zone}) эти сроки просрочены более чем на {days} дн. "
+        "Ниже — по исполнителям.",
+        options.escalate_after_days,
     ).format(day=_d(local_date), zone=zone, days=options.escalate_after_days)
     sections = []
     for who, rows in sorted(by_who.items(), key=lambda kv: (-kv[1][0].days_overdue, kv[0])):

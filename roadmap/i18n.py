@@ -60,4 +60,12 @@ def N_(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
+    """Translate a message whose wording depends on the number ``n``.
+
+    The Russian ids say «дн.», right for every number, so both ids are the
+    same text; the English catalogue has «day» and «days» (``msgstr[0]``,
+    ``msgstr[1]``)::
+
+        ngettext("осталось {n} дн.", "осталось {n} дн.", n).format(n=n)
+    """
     return _current.ngettext(singular, plural, n)

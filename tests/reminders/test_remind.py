@@ -395,3 +395,22 @@ def test_a_digest_is_written_when_sent_from_what_is_still_open(
     # Later runs that day add nothing and send nothing.
     assert "Новых писем в очереди: 0" in remind(run).stdout
     assert relay.counts() == {SCHOOL_2: 1}
+
+
+def test_english_digest_counts_one_day_and_several_days(
+    loaded: Path, server: Server, relay: Relay, run: Run
+) -> None:
+    # 28.02: 1.4 (due 27.02) is one day late, 1.2 (due 10.03) eleven days off.
+    result = run("--lang", "en", "remind", "--today", "2024-02-28")
+    assert result.exit_code == 0, result.stderr
+    text = body(relay.to(SCHOOL_1)[0].message, "plain")
+    assert "Due: 27.02.2024 — overdue by 1 day\n" in text
+    assert "Due: 10.03.2024 — 11 days left\n" in text
+    assert "Due soon — within the next 14 days (1)" in text
+
+    # 09.03: 1.2 is due tomorrow.
+    result = run("--lang", "en", "remind", "--today", "2024-03-09")
+    assert result.exit_code == 0, result.stderr
+    text = body(relay.to(SCHOOL_1)[-1].message, "plain")
+    assert "Due: 10.03.2024 — 1 day left\n" in text
+    assert "overdue by 11 days\n" in text
