@@ -8,7 +8,7 @@ from pathlib import Path
 from babel.messages.catalog import Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from roadmap.cli import main
 from roadmap.cli.root import help_texts
@@ -110,3 +110,63 @@ def test_help_follows_lang_and_LANG() -> None:
     assert "Только этот план." in russian.stdout and "Only this plan." not in russian.stdout
     # The help text of a command listed by its group, in the group's help.
     assert "Сроки" not in runner.invoke(main, ["--help"], env=en_env).stdout
+
+
+CLICK_PO = ROOT / "roadmap/locale/ru/LC_MESSAGES/click.po"
+
+
+def test_clicks_own_messages_follow_lang_and_LANG() -> None:
+    def roadmap(*args: str, env: dict[str, str]) -> Result:
+        return CliRunner().invoke(main, list(args), env=env, prog_name="roadmap")
+
+    ru_env = {"LANG": "ru_RU.UTF-8", "LANGUAGE": ""}
+    en_env = {"LANG": "en_US.UTF-8", "LANGUAGE": ""}
+
+    unknown = roadmap("--bogus", env=ru_env)
+    assert unknown.exit_code == 2
+    assert unknown.stderr.splitlines() == [
+        "Использование: roadmap [OPTIONS] COMMAND [ARGS]...",
+        "Справка: 'roadmap --help'.",
+        "",
+        "Ошибка: Нет такого параметра '--bogus'.",
+    ]
+    missing = roadmap("done", env=ru_env)
+    assert "Ошибка: Не указан аргумент 'PLAN'." in missing.stderr
+    number = roadmap("status", "--due-within", "abc", env=ru_env)
+    assert "Ошибка: Недопустимое значение '--due-within': 'abc' — не число." in number.stderr
+    helped = roadmap("status", "--help", env=ru_env).stdout
+    assert "Использование: roadmap status" in helped and "Параметры:" in helped
+    assert "Показать эту справку и выйти." in helped
+
+    # The same process in English afterwards: nothing of the Russian stays
+    # (click keeps each command's help option once made).
+    english = roadmap("--lang", "en", "done", env=ru_env)
+    assert "Error: Missing argument 'PLAN'." in english.stderr
+    assert "Usage: roadmap done [OPTIONS] PLAN TASK" in english.stderr
+    helped = roadmap("status", "--help", env=en_env).stdout
+    assert "Usage: roadmap status" in helped and "Options:" in helped
+    assert "Show this message and exit." in helped and "Показать" not in helped
+    top = roadmap("--help", env=en_env).stdout
+    assert "Show the version and exit." in top
+
+
+def test_every_message_of_click_has_a_russian_translation() -> None:
+    import click
+
+    with CLICK_PO.open("rb") as handle:
+        catalog = read_po(handle)
+    ids = {
+        message if isinstance(message, str) else message[0]
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            Path(click.__file__).parent, keywords={"_": None, "ngettext": (1, 2)}
+        )
+    }
+    missing = sorted(
+        m for m in ids
+        if not (entry := catalog.get(m)) or entry.fuzzy
+        or not all(entry.string if isinstance(entry.string, tuple) else (entry.string,))
+    )
+    assert not missing, "run scripts/i18n.sh and translate click.po: " + "; ".join(missing[:10])
+    with CLICK_PO.with_suffix(".mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    assert compiled.gettext("Usage:") == catalog.get("Usage:").string == "Использование:"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gettext
+import importlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,9 +13,38 @@ import click
 
 from roadmap.app import App
 from roadmap.errors import RoadmapError
-from roadmap.i18n import LANGUAGES, _, language_from_env, set_language
+from roadmap.i18n import LANGUAGES, LOCALE_DIR, _, language_from_env, set_language
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The click modules that look up their own texts («Usage:», «Missing
+# argument», «Error: …») with ``from gettext import gettext as _`` (and
+# ``ngettext``): process-wide functions that follow the environment, not
+# ``--lang``. :func:`speak` points them at our catalogue of click's
+# messages (domain «click», ``roadmap/locale/ru/LC_MESSAGES/click.po``,
+# refreshed by ``scripts/i18n.sh``); English is click's own text.
+CLICK_DOMAIN = "click"
+CLICK_MODULES = (
+    "click.core", "click.decorators", "click.exceptions", "click.formatting",
+    "click.parser", "click.termui", "click._termui_impl", "click.types", "click.utils",
+    "click.shell_completion",
+)
+CLICK_HELP_TEXT = "Show this message and exit."  # click's msgid of --help's text
+_click: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def speak(lang: str) -> None:
+    """Make ``lang`` («ru», «en») the language of every message of the
+    command line: ours (:func:`roadmap.i18n.set_language`) and click's."""
+    global _click
+    set_language(lang)
+    _click = gettext.translation(CLICK_DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+    for name in CLICK_MODULES:
+        module = importlib.import_module(name)
+        if hasattr(module, "_"):
+            module._ = _click.gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = _click.ngettext  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -46,6 +77,14 @@ class RoadmapCommand(click.Command):
         with _translated(self):
             return super().get_short_help_str(limit)
 
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        # click makes this option once per command and keeps it, help text
+        # and all: give it the text of the current language each time.
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _click.gettext(CLICK_HELP_TEXT)
+        return option
+
 
 class RoadmapGroup(RoadmapCommand, click.Group):
     """Turns a :class:`RoadmapError` from any command into its message on
@@ -60,7 +99,7 @@ class RoadmapGroup(RoadmapCommand, click.Group):
         **extra: Any,
     ) -> click.Context:
         if parent is None:  # the language of LANG, until --lang (eager) says otherwise
-            set_language(language_from_env())
+            speak(language_from_env())
         return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -73,7 +112,7 @@ class RoadmapGroup(RoadmapCommand, click.Group):
 
 def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
-        set_language(value)
+        speak(value)
     return value
 
 
@@ -93,11 +132,13 @@ def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     default=None,
     help="Файл настроек YAML (ROADMAP_CONFIG).",
 )
-@click.version_option(package_name="roadmap")
+@click.version_option(
+    package_name="roadmap", message="%(prog)s %(version)s", help="Показать версию и выйти."
+)
 @click.pass_context
 def main(ctx: click.Context, lang: str | None, config: Path | None) -> None:
     """roadmap — сроки дорожных карт: планы, статусы, напоминания, календари."""
-    set_language(lang or language_from_env())
+    speak(lang or language_from_env())
     app = App(config_path=config)
     ctx.obj = app
     ctx.call_on_close(app.close)
