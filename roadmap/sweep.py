@@ -37,7 +37,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, delete, func, insert, literal, or_, select
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from roadmap.status import DUE_SOON_DAYS, ON_DEMAND, Status, classify, days_overdue, status_case
@@ -312,36 +323,58 @@ def open_items(
         yield from _classified(session, query, today, lookahead_days, batch)
 
 
+def route_items_query(
+    routes: Iterable[tuple[int, int | None]], today: date, lookahead_days: int = DUE_SOON_DAYS
+) -> Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]] | None:
+    """The open items of some routes — (party id, organisation id or None)
+    pairs — on the plan-local date ``today`` (None: no routes).
+
+    One branch per route, in one ``UNION ALL``: each branch is an index
+    range of its route in ``ix_occurrences_open_route_due``. (The routes
+    OR-ed together in one ``WHERE`` let SQLite's planner walk the open
+    items of every plan instead: 17 ms for a curator's three routes on the
+    small benchmark country, against 2 ms.) A route's occurrences are its
+    own, so nothing comes twice."""
+    wanted = sorted(set(routes), key=lambda r: (r[0], -1 if r[1] is None else r[1]))
+    branches = [
+        open_items_query(today, lookahead_days).where(
+            OccurrenceRow.party_id == party,
+            OccurrenceRow.organisation_id.is_(None) if org is None
+            else OccurrenceRow.organisation_id == org,
+        )
+        for party, org in wanted
+    ]
+    if len(branches) <= 1:
+        return branches[0] if branches else None
+    return union_all(*branches)
+
+
 def route_items(
     session: Session,
     routes: Iterable[tuple[int, int | None]],
     today: date,
     *,
     lookahead_days: int = DUE_SOON_DAYS,
-    batch: int = BATCH,
 ) -> Iterator[tuple[StatusRow, int]]:
-    """Like :func:`open_items`, for the occurrences of some routes — (party
-    id, organisation id or None) pairs — on the plan-local date ``today``:
-    one recipient's items, read through ``ix_occurrences_open_route_due``."""
-    wanted = sorted(set(routes), key=lambda r: (r[0], -1 if r[1] is None else r[1]))
-    if not wanted:
-        return
-    query = open_items_query(today, lookahead_days).where(
-        or_(*(
-            and_(OccurrenceRow.party_id == party,
-                 OccurrenceRow.organisation_id.is_(None) if org is None
-                 else OccurrenceRow.organisation_id == org)
-            for party, org in wanted
-        ))
-    )
-    yield from _classified(session, query, today, lookahead_days, batch)
+    """Like :func:`open_items`, for the occurrences of some routes on the
+    plan-local date ``today`` (:func:`route_items_query`): one recipient's
+    items. One message's worth of rows is read in one go: a server-side
+    cursor (``yield_per``) would cost PostgreSQL more round trips than the
+    rows take."""
+    query = route_items_query(routes, today, lookahead_days)
+    if query is not None:
+        yield from _classified(session, query, today, lookahead_days, None)
 
 
 def _classified(
-    session: Session, query: Select[*tuple[Any, ...]], today: date, lookahead_days: int,
-    batch: int,
+    session: Session, query: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]],
+    today: date, lookahead_days: int, batch: int | None,
 ) -> Iterator[tuple[StatusRow, int]]:
-    result = session.execute(query.execution_options(yield_per=batch))
+    """``query``'s rows classified; streamed ``batch`` rows at a time (None:
+    read at once)."""
+    if batch is not None:
+        query = query.execution_options(yield_per=batch)
+    result = session.execute(query)
     for r in result:
         (plan_code, task, number, section, activity, deadline, result_text, party,
          party_name, org, org_name, occ_id, key, kind, start, due, sequence) = r
@@ -401,6 +434,7 @@ __all__ = [
     "plan_days",
     "plans_in",
     "route_items",
+    "route_items_query",
     "run_sweep",
     "shift_query",
     "status_counts",

@@ -28,7 +28,7 @@ from notifications.digest import DigestOptions
 from notifications.recipients import route_query
 from roadmap.status import KINDS, Status, classify, status_case
 from roadmap.storage.db import open_engine
-from roadmap.sweep import open_items_query, shift_query, status_query
+from roadmap.sweep import open_items_query, route_items_query, shift_query, status_query
 
 
 def _plan(url: str, query: object) -> str:
@@ -95,6 +95,19 @@ def test_who_gets_mail_asks_the_route_index_only(tmp_path: Path) -> None:
             line.startswith("SEARCH") and "ix_occurrences_open_route_due" in line
             for line in lines
         ), plan
+
+
+def test_a_recipients_items_are_read_route_by_route(tmp_path: Path) -> None:
+    """Rendering a message reads its routes' open items — a curator has
+    one route per party of the school's duties — each through the route
+    index, never the open items of whole plans."""
+    routes = [(1, 1), (2, 1), (3, 1), (4, None)]
+    plan = _plan(f"sqlite:///{tmp_path / 'r.db'}", route_items_query(routes, date(2024, 11, 15)))
+    lines = [line for line in plan.splitlines() if " occurrences" in line]
+    assert len(lines) == len(routes), plan
+    assert all(
+        line.startswith("SEARCH") and "ix_occurrences_open_route_due" in line for line in lines
+    ), plan
 
 
 def test_carrying_counts_reads_only_the_days_that_changed(tmp_path: Path) -> None:
