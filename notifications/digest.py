@@ -56,7 +56,7 @@ from notifications.calendar import (
     occurrence_entries,
     render,
 )
-from roadmap.i18n import _, ngettext
+from roadmap.i18n import _, days_
 from roadmap.status import Status
 from roadmap.storage.tables import OUTBOX_DIGEST, OUTBOX_ESCALATION
 from roadmap.tracking import StatusRow
@@ -515,15 +515,14 @@ def _title(row: StatusRow) -> str:
 
 
 def _late(row: StatusRow) -> str:
-    n = row.days_overdue
-    return ngettext("просрочено на {n} дн.", "просрочено на {n} дн.", n).format(n=n)
+    return days_("просрочено на {n} дн.", row.days_overdue).format(n=row.days_overdue)
 
 
 def _left(row: StatusRow) -> str:
     days = (row.due - row.today).days if row.due else 0
     if days == 0:
         return _("срок сегодня")
-    return ngettext("осталось {n} дн.", "осталось {n} дн.", days).format(n=days)
+    return days_("осталось {n} дн.", days).format(n=days)
 
 
 @dataclass(frozen=True)
@@ -662,9 +661,8 @@ def _render_digest(
     sections = [
         s for s in (
             _Section(_("Просрочено"), overdue, "late"),
-            _Section(ngettext("Скоро срок — в ближайшие {n} дн.",
-                              "Скоро срок — в ближайшие {n} дн.",
-                              options.lookahead_days).format(n=options.lookahead_days),
+            _Section(days_("Скоро срок — в ближайшие {n} дн.", options.lookahead_days)
+                     .format(n=options.lookahead_days),
                      soon, "left"),
         ) if s.rows
     ]
@@ -698,16 +696,13 @@ def _render_escalation(
     by_who: dict[str, list[StatusRow]] = defaultdict(list)
     for row in sorted(items, key=lambda r: (-r.days_overdue, *_sort_key(r))):
         by_who[_who(row)].append(row)
-    subject = ngettext(
-        "Дорожная карта: эскалация — просрочено более {days} дн.: {n} (исполнителей: {who})",
+    subject = days_(
         "Дорожная карта: эскалация — просрочено более {days} дн.: {n} (исполнителей: {who})",
         options.escalate_after_days,
     ).format(days=options.escalate_after_days, n=len(items), who=len(by_who))
     greeting = (_("Здравствуйте, {name}!").format(name=to.display_name)
                 if to.display_name else _("Здравствуйте!"))
-    intro = ngettext(
-        "На {day} ({zone}) эти сроки просрочены более чем на {days} дн. "
-        "Ниже — по исполнителям.",
+    intro = days_(
         "На {day} ({zone}) эти сроки просрочены более чем на {days} дн. "
         "Ниже — по исполнителям.",
         options.escalate_after_days,

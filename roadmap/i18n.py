@@ -59,13 +59,12 @@ def N_(message: str) -> str:
     return message
 
 
-def ngettext(singular: str, plural: str, n: int) -> str:
-    """Translate a message whose wording depends on the number ``n``.
+def days_(message: str, n: int) -> str:
+    """Translate a message about ``n`` days. The Russian id says «дн.»,
+    right for every number, so it is its own plural; the English catalogue
+    has «day» and «days» (``msgstr[0]``, ``msgstr[1]``; extracted with the
+    keyword ``days_:1,1``)::
 
-    The Russian ids say «дн.», right for every number, so both ids are the
-    same text; the English catalogue has «day» and «days» (``msgstr[0]``,
-    ``msgstr[1]``)::
-
-        ngettext("осталось {n} дн.", "осталось {n} дн.", n).format(n=n)
+        days_("осталось {n} дн.", n).format(n=n)
     """
-    return _current.ngettext(singular, plural, n)
+    return _current.ngettext(message, message, n)

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pot=roadmap/locale/roadmap.pot
 po=roadmap/locale/en/LC_MESSAGES/roadmap.po
-.venv/bin/pybabel --quiet extract --no-location --sort-output -k _ -k N_ -o "$pot" roadmap scheduler notifications
+.venv/bin/pybabel --quiet extract --no-location --sort-output -k _ -k N_ -k days_:1,1 -o "$pot" roadmap scheduler notifications
 .venv/bin/python scripts/cli_help_pot.py "$pot"  # the command line's help texts
 if [ -f "$po" ]; then
   .venv/bin/pybabel --quiet update --no-fuzzy-matching -i "$pot" -o "$po" -l en

@@ -42,7 +42,7 @@ from roadmap.cli.output import render_table, to_csv, to_json
 from roadmap.cli.root import main, pass_app
 from roadmap.errors import RoadmapError
 from roadmap.files import write_atomic
-from roadmap.i18n import N_, _, get_language, ngettext
+from roadmap.i18n import N_, _, days_, get_language
 from roadmap.report import REPORT_STATUSES, Report, TaskSummary, Unit, build_report
 from roadmap.status import Status, status_label
 
@@ -263,9 +263,8 @@ def report_table(result: Report, width: int = 100) -> Iterator[str]:
     # Count columns keep their width; the free-text columns give way.
     fixed = [20] * len(labels)
     yield _clip(f"{result.plan} — {result.title}", width)
-    yield ngettext("Сегодня: {today} ({zone}); «скоро срок» — {days} дн.",
-                   "Сегодня: {today} ({zone}); «скоро срок» — {days} дн.",
-                   result.due_soon_days).format(
+    yield days_("Сегодня: {today} ({zone}); «скоро срок» — {days} дн.",
+                result.due_soon_days).format(
         today=result.today.isoformat(), zone=result.timezone, days=result.due_soon_days
     )
     totals = ", ".join(
@@ -428,9 +427,8 @@ def report_html(result: Report) -> str:
         f"<h1>{e(result.title)}</h1>",
         '<p class="meta">'
         + e(
-            ngettext("План {plan}; на {today} ({zone}); «скоро срок» — {days} дн.",
-                     "План {plan}; на {today} ({zone}); «скоро срок» — {days} дн.",
-                     result.due_soon_days).format(
+            days_("План {plan}; на {today} ({zone}); «скоро срок» — {days} дн.",
+                  result.due_soon_days).format(
                 plan=result.plan,
                 today=_date(result.today),
                 zone=result.timezone,
@@ -469,8 +467,7 @@ def report_html(result: Report) -> str:
                 continue
             hint = status_label(cell.status)
             if cell.days_overdue:
-                n = cell.days_overdue
-                hint += " " + ngettext("на {n} дн.", "на {n} дн.", n).format(n=n)
+                hint += " " + days_("на {n} дн.", cell.days_overdue).format(n=cell.days_overdue)
             if cell.due is not None:
                 hint += ", " + _("срок {due}").format(due=_date(cell.due))
             if cell.overdue > 1:

@@ -138,7 +138,7 @@ def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 @click.pass_context
 def main(ctx: click.Context, lang: str | None, config: Path | None) -> None:
     """roadmap — сроки дорожных карт: планы, статусы, напоминания, календари."""
-    speak(lang or language_from_env())
+    # The language is already set: LANG in make_context, then --lang (eager).
     app = App(config_path=config)
     ctx.obj = app
     ctx.call_on_close(app.close)
