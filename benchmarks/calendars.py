@@ -31,13 +31,15 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from notifications.feeds import RedactingAccessLogger, calendar_for, make_app
+from notifications.feeds import calendar_for
 from roadmap.app import App, Clock
 from roadmap.feeds import Scope, create_feed
 from roadmap.plans import read_catalog
 from roadmap.settings import load_settings
 from roadmap.storage.db import write_session
 from roadmap.storage.repository import load_catalog
+from roadmap.web.logs import RedactingAccessLogger
+from roadmap.web.server import make_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN_ID = "irkutsk-city-2023-2026"

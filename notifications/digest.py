@@ -41,7 +41,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -265,6 +265,14 @@ class DigestOptions:
     reply_to: Address | None = None
     lookahead_days: int = 14
     escalate_after_days: int = 7
+    # Where ``roadmap serve`` is reachable (None: not configured): each item
+    # then links to the curator's page.
+    base_url: str | None = None
+
+    def item_url(self, row: StatusRow) -> str | None:
+        if self.base_url is None:
+            return None
+        return f"{self.base_url.rstrip('/')}/#occ-{row.occurrence_id}"
 
 
 @dataclass(frozen=True)
@@ -532,7 +540,9 @@ class _Section:
     when: str  # "late" | "left" | ""
 
 
-def _detail_lines(row: StatusRow, when: str, show_who: bool) -> list[tuple[str, str]]:
+def _detail_lines(
+    row: StatusRow, when: str, show_who: bool, options: DigestOptions
+) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     if when:
         state = _late(row) if when == "late" else _left(row)
@@ -541,11 +551,27 @@ def _detail_lines(row: StatusRow, when: str, show_who: bool) -> list[tuple[str, 
         lines.append((_("Ожидаемый результат"), clean_header_text(row.result, limit=400)))
     if show_who:
         lines.append((_("Исполнитель"), _who(row)))
+    url = options.item_url(row)
+    if url is not None:
+        lines.append((_("Отметить выполнение"), url))
     return lines
 
 
+def how_to_report(options: DigestOptions) -> str:
+    """The last words of a digest: where to mark things done."""
+    if options.base_url is not None:
+        return _(
+            "Отметить выполнение и приложить документ: ссылка у каждого пункта (страница "
+            "откроется после вашей личной ссылки от координатора)."
+        )
+    return _(
+        "Чтобы отметить выполнение, попросите у координатора личную ссылку на страницу "
+        "организации (roadmap link create) или сообщите ему о выполнении с документом."
+    )
+
+
 def _plain(greeting: str, intro: str, sections: Sequence[_Section], footnote: _Section | None,
-           directory: Directory, outro: str, show_who: bool) -> str:
+           directory: Directory, outro: str, show_who: bool, options: DigestOptions) -> str:
     out = [greeting, "", intro]
     for section in sections:
         out += ["", f"{section.heading} ({len(section.rows)})", ""]
@@ -555,7 +581,7 @@ def _plain(greeting: str, intro: str, sections: Sequence[_Section], footnote: _S
                 plan = row.plan
                 out.append(f"{clean_header_text(directory.title_of(plan), 300)} [{plan}]")
             out.append(f"  • {_title(row)}")
-            for label, value in _detail_lines(row, section.when, show_who):
+            for label, value in _detail_lines(row, section.when, show_who, options):
                 out.append(f"      {label}: {value}")
     if footnote is not None and footnote.rows:
         out += ["", "* " + footnote.heading + ":"]
@@ -566,7 +592,7 @@ def _plain(greeting: str, intro: str, sections: Sequence[_Section], footnote: _S
 
 
 def _html(greeting: str, intro: str, sections: Sequence[_Section], footnote: _Section | None,
-          directory: Directory, outro: str, show_who: bool) -> str:
+          directory: Directory, outro: str, show_who: bool, options: DigestOptions) -> str:
     e = html.escape
     out = [
         '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"></head>'
@@ -586,9 +612,13 @@ def _html(greeting: str, intro: str, sections: Sequence[_Section], footnote: _Se
                            f"[{e(plan)}]</p><ul>")
             details = "".join(
                 f"<br>{e(label)}: {e(value)}"
-                for label, value in _detail_lines(row, section.when, show_who)
+                for label, value in _detail_lines(row, section.when, show_who, options)
+                if label != _("Отметить выполнение")
             )
-            out.append(f"<li>{e(_title(row))}{details}</li>")
+            url = options.item_url(row)
+            label = _("отметить выполнение")
+            link = f' — <a href="{e(url)}">{e(label)}</a>' if url is not None else ""
+            out.append(f"<li>{e(_title(row))}{link}{details}</li>")
         if plan is not None:
             out.append("</ul>")
     if footnote is not None and footnote.rows:
@@ -667,12 +697,12 @@ def _render_digest(
         ) if s.rows
     ]
     footnote = _Section(_("По мере необходимости (без срока)"), on_demand, "")
-    outro = _(
+    outro = how_to_report(options) + " " + _(
         "Сроки — в приложенном календаре {file}. Это письмо отправлено автоматически, "
         "один раз в день; отвечать на него не нужно."
     ).format(file=ICS_FILENAME)
-    plain = _plain(greeting, intro, sections, footnote, directory, outro, several)
-    html_body = _html(greeting, intro, sections, footnote, directory, outro, several)
+    plain = _plain(greeting, intro, sections, footnote, directory, outro, several, options)
+    html_body = _html(greeting, intro, sections, footnote, directory, outro, several, options)
     ics = ics_for(overdue + soon, directory, stamp=now)
     return OutgoingMessage(
         key, DIGEST, to.addr_spec, local_date, zone, clean_header_text(subject, 250),
@@ -718,8 +748,10 @@ def _render_escalation(
             heading = _("{who} (куратор: {contact})").format(who=who, contact=contact)
         sections.append(_Section(heading, rows, "late"))
     outro = _("Это письмо отправлено автоматически, не чаще раза в день.")
-    plain = _plain(greeting, intro, sections, None, directory, outro, False)
-    html_body = _html(greeting, intro, sections, None, directory, outro, False)
+    # The coordinator's own way in is the dashboard: no per-item links here.
+    plain_options = replace(options, base_url=None)
+    plain = _plain(greeting, intro, sections, None, directory, outro, False, plain_options)
+    html_body = _html(greeting, intro, sections, None, directory, outro, False, plain_options)
     ics = ics_for(items, directory, stamp=now)
     return OutgoingMessage(
         key, ESCALATION, to.addr_spec, local_date, zone, clean_header_text(subject, 250),

@@ -192,6 +192,7 @@ def digest_options(app: App) -> DigestOptions:
         reply_to=reply_to,
         lookahead_days=int(s["lookahead_days"]),
         escalate_after_days=int(s["escalate_after_days"]),
+        base_url=None if s.is_default("feed_base_url") else str(s["feed_base_url"]),
     )
 
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from roadmap.evidence import EvidenceStore
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -73,6 +75,14 @@ class App:
         from roadmap.storage.db import session_factory
 
         return session_factory(self.engine)
+
+    @cached_property
+    def evidence_store(self) -> EvidenceStore:
+        from roadmap.evidence import EvidenceStore
+
+        return EvidenceStore(
+            self.settings.data_dir / "evidence", self.settings["evidence_max_bytes"]
+        )
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -256,8 +256,10 @@ class EvidenceStore:
 
     # ------------------------------------------------------------ put
 
-    def put(self, path: Path) -> Evidence:
-        """Copy the regular file ``path`` into the store; its :class:`Evidence`.
+    def put(self, path: Path, name: str | None = None) -> Evidence:
+        """Copy the regular file ``path`` into the store; its :class:`Evidence`
+        (``name``: the original file name, when ``path`` is a staging copy,
+        as for a web upload; by default ``path``'s own name).
 
         Storing content the store already holds (intact) writes nothing and
         returns the same ``sha256``/``path`` (``name`` is this call's name).
@@ -283,7 +285,8 @@ class EvidenceStore:
             ):
                 raise self._changed(path)
             sha256, size = self._copy_in(path, source, before)
-        return Evidence(sha256, path.name, size, media_type(path.name), self.path_for(sha256))
+        name = name or path.name
+        return Evidence(sha256, name, size, media_type(name), self.path_for(sha256))
 
     def _chunks(self, source: BinaryIO) -> Iterator[bytes]:
         """The content of ``source``, ``chunk_size`` bytes at a time (a hook

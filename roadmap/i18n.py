@@ -2,8 +2,10 @@
 
 Message ids are the Russian text (Russian is the product's default language);
 the English catalogue lives in ``roadmap/locale/en/LC_MESSAGES/roadmap.mo``.
-Choose the language once per process with :func:`set_language` (the command
-line does it from ``--lang`` or ``LANG``)::
+Choose the language of the process with :func:`set_language` (the command
+line does it from ``--lang`` or ``LANG``); the web server chooses one per
+request with :func:`use_language` (a context variable: concurrent requests,
+and the threads they hand work to, each keep their own)::
 
     from roadmap.i18n import _
     message = _("Неизвестный ключ {key}").format(key="titel")
@@ -13,14 +15,30 @@ from __future__ import annotations
 
 import gettext
 import os
+from contextvars import ContextVar
+from functools import cache
 from pathlib import Path
 
 DOMAIN = "roadmap"
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("ru", "en")
 
-_current: gettext.NullTranslations = gettext.NullTranslations()
-_language = "ru"
+_NULL = gettext.NullTranslations()
+_process: tuple[str, gettext.NullTranslations] = ("ru", _NULL)
+_request: ContextVar[tuple[str, gettext.NullTranslations] | None] = ContextVar(
+    "roadmap_language", default=None
+)
+
+
+def _state() -> tuple[str, gettext.NullTranslations]:
+    return _request.get() or _process
+
+
+@cache
+def _catalogue(lang: str) -> gettext.NullTranslations:
+    if lang == "ru":
+        return _NULL
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
 
 
 def language_from_env(environ: dict[str, str] | None = None) -> str:
@@ -35,23 +53,49 @@ def language_from_env(environ: dict[str, str] | None = None) -> str:
 
 def set_language(lang: str) -> None:
     """Make ``lang`` («ru» or «en») the language of every later ``_()`` call."""
-    global _current, _language
+    global _process
+    _process = (_checked(lang), _catalogue(lang))
+
+
+def use_language(lang: str) -> None:
+    """Make ``lang`` the language of the current context only (one web
+    request, and what it runs in other threads with ``asyncio.to_thread``)."""
+    _request.set((_checked(lang), _catalogue(lang)))
+
+
+def _checked(lang: str) -> str:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
-    _language = lang
-    if lang == "ru":
-        _current = gettext.NullTranslations()
-    else:
-        _current = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+    return lang
 
 
 def get_language() -> str:
-    return _language
+    return _state()[0]
+
+
+def language_from_header(header: str | None) -> str:
+    """The language an HTTP ``Accept-Language`` header prefers among ours
+    (by q-value, then order), or «ru»."""
+    best, best_q = "ru", -1.0
+    for part in (header or "").split(","):
+        tag, _sep, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _eq, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        lang = tag.strip().lower().split("-")[0]
+        if lang in LANGUAGES and q > best_q and q > 0:
+            best, best_q = lang, q
+    return best
 
 
 def _(message: str) -> str:
     """Translate a Russian message id into the current language."""
-    return _current.gettext(message)
+    return _state()[1].gettext(message)
 
 
 def N_(message: str) -> str:
@@ -67,4 +111,4 @@ def days_(message: str, n: int) -> str:
 
         days_("осталось {n} дн.", n).format(n=n)
     """
-    return _current.ngettext(message, message, n)
+    return _state()[1].ngettext(message, message, n)

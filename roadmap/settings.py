@@ -152,6 +152,10 @@ class Settings:
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
 
+    def is_default(self, key: str) -> bool:
+        """Whether ``key`` still has its default value (was not configured)."""
+        return bool(self.values[key] == _BY_KEY[key].default)
+
     @property
     def data_dir(self) -> Path:
         return Path(self.values["data_dir"])

@@ -67,6 +67,7 @@ class StatusFilter:
     due_within: int | None = None  # due in the next N days (or overdue)
     include_withdrawn: bool = False
     due_soon_days: int = 14
+    occurrence: int | None = None  # one occurrence, by id
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,8 @@ def _status_query(flt: StatusFilter) -> Select[*tuple[Any, ...]]:
         query = query.where(OrganisationRow.code == flt.org)
     if flt.task is not None:
         query = query.where(TaskRow.code == flt.task)
+    if flt.occurrence is not None:
+        query = query.where(OccurrenceRow.id == flt.occurrence)
     if not flt.include_withdrawn:
         query = query.where(OccurrenceRow.withdrawn_at.is_(None))
     return query
@@ -357,6 +360,7 @@ class Selector:
     org: str | None = None
     party: str | None = None
     due: date | None = None
+    occurrence: int | None = None  # the web page names the occurrence itself
 
 
 @dataclass(frozen=True)
@@ -481,6 +485,14 @@ def _targets(session: Session, sel: Selector) -> list[Target]:
                 orgs,
             )
         found = [t for t in found if t.org == sel.org]
+    if sel.occurrence is not None:
+        found = [t for t in found if t.id == sel.occurrence]
+        if not found:
+            raise NotFoundError(
+                _("У задачи {task} плана {plan} нет такого действующего срока").format(
+                    task=task.code, plan=plan.code
+                )
+            )
     return found
 
 
@@ -563,8 +575,8 @@ def choose_for_done(
 ) -> Target:
     """The one occurrence a ``done`` call means (see :func:`mark_done`)."""
     found = _one_unit(_targets(session, sel))
-    if sel.due is not None:
-        target = _with_due(found, sel.due)
+    if sel.due is not None or sel.occurrence is not None:
+        target = _with_due(found, sel.due) if sel.due is not None else found[0]
         if target.done and not again:
             raise _already_done(target)
         return target
@@ -656,8 +668,8 @@ def reopen(
     if not reason.strip():
         raise UsageError(_("Укажите причину (--reason)"))
     found = _one_unit(_targets(session, sel))
-    if sel.due is not None:
-        target = _with_due(found, sel.due)
+    if sel.due is not None or sel.occurrence is not None:
+        target = _with_due(found, sel.due) if sel.due is not None else found[0]
         if not target.done:
             raise NotDoneError(_("{what}: не отмечено выполненным").format(what=target.describe()))
     else:
@@ -708,6 +720,7 @@ class HistoryEntry:
     url: str | None
     evidence: Evidence | None
     supersedes_id: int | None
+    occurrence_id: int = 0
 
     @property
     def local_at(self) -> datetime:
@@ -740,21 +753,12 @@ class HistoryEntry:
         }
 
 
-def history(
-    session: Session,
-    plan: str,
-    task: str | None = None,
-    *,
-    org: str | None = None,
-    party: str | None = None,
-) -> list[HistoryEntry]:
-    """Every completion and reopen of a plan (a task, an organisation),
-    oldest first — superseded rows and withdrawn occurrences included."""
-    plan_row = _plan_row(session, plan)
-    check_filter(session, StatusFilter(plan=plan, org=org, party=party))
-    query = (
+def _history_query() -> Select[*tuple[Any, ...]]:
+    return (
         select(
             CompletionRow,
+            PlanRow.code,
+            PlanRow.timezone,
             TaskRow.code,
             TaskRow.number,
             PartyRow.code,
@@ -763,21 +767,18 @@ def history(
             OccurrenceRow.due,
         )
         .join(OccurrenceRow, OccurrenceRow.id == CompletionRow.occurrence_id)
+        .join(PlanRow, PlanRow.id == OccurrenceRow.plan_id)
         .join(TaskRow, TaskRow.id == OccurrenceRow.task_id)
         .join(PartyRow, PartyRow.id == OccurrenceRow.party_id)
         .outerjoin(OrganisationRow, OrganisationRow.id == OccurrenceRow.organisation_id)
-        .where(OccurrenceRow.plan_id == plan_row.id)
         .order_by(CompletionRow.id)
     )
-    if task is not None:
-        # A withdrawn task keeps its history.
-        query = query.where(TaskRow.id == _task_row(session, plan_row, task, withdrawn=True).id)
-    if org is not None:
-        query = query.where(OrganisationRow.code == org)
-    if party is not None:
-        query = query.where(PartyRow.code == party)
+
+
+def _history_entries(session: Session, query: Select[*tuple[Any, ...]]) -> list[HistoryEntry]:
     entries = []
-    for row, task_code, number, party_code, org_code, start, due in session.execute(query):
+    for (row, plan, zone, task_code, number, party_code, org_code, start,
+         due) in session.execute(query):
         evidence = (
             Evidence(
                 row.evidence_sha256,
@@ -790,12 +791,59 @@ def history(
         )
         entries.append(
             HistoryEntry(
-                row.id, row.at, plan_row.timezone, row.by, row.action, plan_row.code, task_code,
+                row.id, row.at, zone, row.by, row.action, plan, task_code,
                 number, party_code, org_code, start, due, row.note, row.url, evidence,
-                row.supersedes_id,
+                row.supersedes_id, row.occurrence_id,
             )
         )
     return entries
+
+
+def history(
+    session: Session,
+    plan: str,
+    task: str | None = None,
+    *,
+    org: str | None = None,
+    party: str | None = None,
+) -> list[HistoryEntry]:
+    """Every completion and reopen of a plan (a task, an organisation),
+    oldest first — superseded rows and withdrawn occurrences included."""
+    plan_row = _plan_row(session, plan)
+    check_filter(session, StatusFilter(plan=plan, org=org, party=party))
+    query = _history_query().where(OccurrenceRow.plan_id == plan_row.id)
+    if task is not None:
+        # A withdrawn task keeps its history.
+        query = query.where(TaskRow.id == _task_row(session, plan_row, task, withdrawn=True).id)
+    if org is not None:
+        query = query.where(OrganisationRow.code == org)
+    if party is not None:
+        query = query.where(PartyRow.code == party)
+    return _history_entries(session, query)
+
+
+def occurrence_history(session: Session, ids: Iterable[int]) -> dict[int, list[HistoryEntry]]:
+    """The completion log of each of these occurrences, oldest first (the
+    web pages show it beside every item)."""
+    wanted = sorted(set(ids))
+    found: dict[int, list[HistoryEntry]] = {i: [] for i in wanted}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        query = _history_query().where(CompletionRow.occurrence_id.in_(chunk))
+        for entry in _history_entries(session, query):
+            found[entry.occurrence_id].append(entry)
+    return found
+
+
+def completion_evidence(session: Session, completion_id: int) -> Evidence | None:
+    """The evidence file a completion row names (None: no row, or a URL)."""
+    row = session.get(CompletionRow, completion_id)
+    if row is None or not row.evidence_sha256:
+        return None
+    return Evidence(
+        row.evidence_sha256, row.evidence_name or "", row.evidence_size or 0,
+        row.evidence_media_type,
+    )
 
 
 # ---------------------------------------------------------------- evidence

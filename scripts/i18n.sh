@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pot=roadmap/locale/roadmap.pot
 po=roadmap/locale/en/LC_MESSAGES/roadmap.po
-.venv/bin/pybabel --quiet extract --no-location --sort-output -k _ -k N_ -k days_:1,1 -o "$pot" roadmap scheduler notifications
+.venv/bin/pybabel --quiet extract -F scripts/babel.cfg --no-location --sort-output -k _ -k N_ -k days_:1,1 -o "$pot" roadmap scheduler notifications
 .venv/bin/python scripts/cli_help_pot.py "$pot"  # the command line's help texts
 if [ -f "$po" ]; then
   .venv/bin/pybabel --quiet update --no-fuzzy-matching -i "$pot" -o "$po" -l en
@@ -22,6 +22,6 @@ fi
 click_dir=$(.venv/bin/python -c 'import click, os; print(os.path.dirname(click.__file__))')
 click_pot=roadmap/locale/click.pot
 click_po=roadmap/locale/ru/LC_MESSAGES/click.po
-.venv/bin/pybabel --quiet extract --no-location --sort-output -k _ -o "$click_pot" "$click_dir"
+.venv/bin/pybabel --quiet extract -F scripts/babel.cfg --no-location --sort-output -k _ -o "$click_pot" "$click_dir"
 .venv/bin/pybabel --quiet update --no-fuzzy-matching -D click -i "$click_pot" -o "$click_po" -l ru
 .venv/bin/pybabel compile -D click -i "$click_po" -o "${click_po%.po}.mo" -l ru --statistics

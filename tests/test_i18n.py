@@ -19,11 +19,17 @@ PO = ROOT / "roadmap/locale/en/LC_MESSAGES/roadmap.po"
 MO = PO.with_suffix(".mo")
 
 
+# As scripts/babel.cfg says: the code and the web pages' templates.
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+OPTIONS = {"**/templates/**.html": {"trim_blocks": "true", "lstrip_blocks": "true"}}
+
+
 def code_msgids() -> set[str]:
     ids: set[str] = set()
     for package in ("roadmap", "scheduler", "notifications"):
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / package, keywords={"_": None, "N_": None, "days_": (1, 1)}
+            ROOT / package, method_map=METHODS, options_map=OPTIONS,
+            keywords={"_": None, "N_": None, "days_": (1, 1)},
         ):
             ids.add(message if isinstance(message, str) else message[0])
     return ids | set(help_texts(main))  # docstrings and help= of the command line

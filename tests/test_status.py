@@ -128,7 +128,7 @@ def test_labels_are_translated_at_call_time(monkeypatch: pytest.MonkeyPatch) -> 
             return message.upper()
 
     before = status_label(Status.UPCOMING)
-    monkeypatch.setattr(i18n, "_current", Shouting())
+    monkeypatch.setattr(i18n, "_process", ("ru", Shouting()))
     assert status_label(Status.UPCOMING) == before.upper() != before
 
 

@@ -1,8 +1,8 @@
-"""``roadmap ics``, ``roadmap feed create|list|revoke``, ``roadmap serve``: calendars.
+"""``roadmap ics``, ``roadmap feed create|list|revoke``: calendars.
 
 Thin shells: :func:`notifications.feeds.calendar_for` builds a calendar,
-:mod:`roadmap.feeds` keeps the subscriptions, :func:`scheduler.serve.serve`
-runs the feed server and the scheduler.
+:mod:`roadmap.feeds` keeps the subscriptions; ``roadmap serve``
+(:mod:`roadmap.cli.web`) serves the feeds.
 """
 
 from __future__ import annotations
@@ -174,24 +174,3 @@ def feed_revoke(app: App, feed_id: int) -> None:
     click.echo(
         _("Подписка {id} отозвана ({when})").format(id=view.id, when=_when(view.revoked_at))
     )
-
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Адрес для входящих.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-@click.option(
-    "--scheduler/--no-scheduler",
-    default=True,
-    show_default=True,
-    help="Запускать ежедневную рассылку в этом процессе.",
-)
-@pass_app
-def serve(app: App, host: str, port: int, scheduler: bool) -> None:
-    """Раздавать календари по HTTP (GET /feeds/<ссылка>.ics) и рассылать напоминания."""
-    from scheduler.serve import serve as run
-
-    app.engine  # noqa: B018  open (and migrate) the database before listening
-    click.echo(_("Календари: http://{host}:{port}/feeds/… (Ctrl+C — остановить)").format(
-        host=host, port=port
-    ), err=True)
-    run(app, host, port, scheduler=scheduler)

@@ -391,3 +391,40 @@ class OutboxRow(Base):
     # that first claims it; null for rows stored rendered (older rows,
     # recipients with an invalid address).
     recipe: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class LinkRow(Base):
+    """A personal web link: a secret URL that opens the curator's page
+    (scope ``org`` or ``party``) or the coordinator's dashboard (``plan``).
+
+    Like feeds, only the SHA-256 of the token is stored. ``expires_at`` is
+    optional; revoking sets ``revoked_at`` and the row is kept for the audit
+    trail. Rows are created by migration 0008."""
+
+    __tablename__ = "links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))  # SCOPE_PLAN | SCOPE_PARTY | SCOPE_ORG
+    scope_code: Mapped[str] = mapped_column(String(100))
+    plan_code: Mapped[str | None] = mapped_column(String(100))  # narrows party/org scopes
+    label: Mapped[str | None] = mapped_column(Text)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class WebSessionRow(Base):
+    """A browser session started by opening a link: the cookie holds a
+    random token, the row only its SHA-256. ``by`` is the name the person
+    gave when they first marked something done (asked once per session).
+    A session lives no longer than its link (checked on every request)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("links.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from notifications.feeds import RedactingAccessLogger, make_app
 from roadmap.app import App, Clock
 from roadmap.settings import load_settings
+from roadmap.web.logs import RedactingAccessLogger
+from roadmap.web.server import make_app
 from tests.calendars.conftest import (
     PLAN_ID,
     Complete,
@@ -173,7 +174,7 @@ async def test_unknown_revoked_and_other_paths_are_404(
     assert revoked.headers["Content-Type"] == wrong.headers["Content-Type"]
     assert "ETag" not in revoked.headers
 
-    for other in ("/", "/feeds/", "/feeds", f"/feeds/{token}", f"/feeds/{token}.ics/x",
+    for other in ("/nothing", "/feeds/", "/feeds", f"/feeds/{token}", f"/feeds/{token}.ics/x",
                   f"/x/feeds/{token}.ics", "/favicon.ico", "/feeds/.ics"):
         response = await client.get(other)
         assert response.status == 404, other

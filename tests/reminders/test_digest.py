@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import email
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -212,3 +213,23 @@ def test_injection_through_every_text_field_adds_no_header() -> None:
              b"x-auto-response-suppress", b"mime-version", b"content-type"}
         )
         assert len(parse(m.message)["To"].addresses) == 1
+
+
+@pytest.mark.parametrize("base", [None, "https://roadmap.example.org"])
+def test_digest_links_each_item_or_says_how_to_report(base: str | None) -> None:
+    late = row("1.1", date(2024, 2, 1), Status.OVERDUE, occurrence_id=41)
+    soon = row("1.2", TODAY + timedelta(days=3), Status.DUE_SOON, occurrence_id=42)
+    parties = {"imcro": PartyContacts("МКУ ИМЦРО", (Contact("ИМЦРО", "imcro@example.org"),),
+                                      None)}
+    options = replace(OPTIONS, base_url=base)
+    batch = build_digests([late, soon], directory(**parties), options, NOW)
+    message = parse(batch.messages[0].message)
+    plain = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html_part = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    if base is None:
+        assert "/#occ-" not in plain and "личную ссылку" in plain
+    else:
+        for occurrence in (41, 42):
+            assert f"{base}/#occ-{occurrence}" in plain
+            assert f'href="{base}/#occ-{occurrence}"' in html_part
+        assert "ссылка у каждого пункта" in plain

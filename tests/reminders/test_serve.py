@@ -31,7 +31,7 @@ def start(env: dict[str, str | None], *args: str) -> tuple[subprocess.Popen[byte
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/nothing", timeout=1)
         except urllib.error.HTTPError as err:
             if err.code == 404:  # listening: nothing is served without a token
                 return proc, port
