@@ -46,12 +46,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from roadmap.status import Status
 from roadmap.storage.repository import get_plan_view
-from roadmap.storage.tables import OrganisationRow, PartyRow, PlanRow, RegisterRow
+from roadmap.storage.tables import (
+    CompletionRow,
+    OrganisationRow,
+    PartyRow,
+    PlanRow,
+    RegisterRow,
+)
 from roadmap.tracking import StatusFilter, StatusRow, TodayFor, status_rows
 
 # The statuses a cell can have, in the order reports show them.
@@ -250,6 +256,19 @@ def build_report(
     )
 
 
+def change_marker(session: Session) -> tuple[object, ...]:
+    """A cheap value that changes whenever a report may: a completion is
+    recorded (or reopened), a plan or a register is loaded with changes, or
+    a plan appears. Two index lookups and two small aggregates, so a cache
+    of built reports can be checked on every request."""
+    return (
+        session.scalar(select(func.max(CompletionRow.id))),
+        session.scalar(select(func.max(PlanRow.loaded_at))),
+        session.scalar(select(func.count(PlanRow.id))),
+        session.scalar(select(func.max(RegisterRow.loaded_at))),
+    )
+
+
 def _children(
     session: Session, today_for: TodayFor, plan_code: str, due_soon_days: int
 ) -> Iterable[ChildSummary]:
@@ -378,5 +397,6 @@ __all__ = [
     "Unit",
     "UnitSummary",
     "build_report",
+    "change_marker",
     "current_occurrences",
 ]

@@ -12,21 +12,24 @@ from __future__ import annotations
 
 import asyncio
 import zipfile
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from threading import Lock
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from aiohttp import web
 
 from roadmap.app import App
+from roadmap.cli.report import MARKS, status_class
 from roadmap.errors import RoadmapError
 from roadmap.evidence import Evidence
 from roadmap.feeds import plan_details, scope_name
-from roadmap.i18n import _
+from roadmap.i18n import _, get_language
 from roadmap.links import WebSession, remember_name
-from roadmap.report import Report, Unit, build_report
+from roadmap.report import Report, Unit, build_report, change_marker
 from roadmap.status import Status
 from roadmap.storage.db import write_session
 from roadmap.tracking import (
@@ -50,7 +53,7 @@ from roadmap.web.access import (
     require,
     session_csrf,
 )
-from roadmap.web.templating import render
+from roadmap.web.templating import html_response, render, render_text
 from roadmap.web.uploads import Upload, UploadError
 
 # The curator's sections, in the order the page shows them.
@@ -64,6 +67,7 @@ SECTIONS: tuple[Status, ...] = (
 )
 MAX_NAME = 200
 MAX_TEXT = 4000
+T = TypeVar("T")
 
 
 def _staging(app: App) -> Path:
@@ -340,25 +344,119 @@ def _report(app: App, plan: str) -> Report:
         return build_report(session, app.clock.today, plan, int(app.settings["lookahead_days"]))
 
 
+class PageCache:
+    """Built reports and rendered dashboards, keyed by the database's
+    :func:`~roadmap.report.change_marker` and the plan-local date: a repeat
+    view costs one marker check until something changes (then it is built
+    again). A small LRU, shared by the server's worker threads."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._items: OrderedDict[tuple[object, ...], object] = OrderedDict()
+        self._zones: dict[str, str] = {}
+        self._size = size
+        self._lock = Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def get_or_make(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]  # type: ignore[return-value]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+    def dashboard(self, app: App, plan: str, page: Callable[[Report], str],
+                  view: tuple[object, ...]) -> str:
+        """The dashboard page of ``plan`` for this ``view`` (filters,
+        language, path …), rendered by ``page`` from the current report."""
+        with app.sessions() as session:
+            marker = change_marker(session)
+        zone = self._zones.get(plan)
+        today = app.clock.today(zone) if zone is not None else None
+        report = self.get_or_make(("report", plan, marker, today), lambda: _report(app, plan))
+        self._zones[plan] = report.timezone
+        if today != report.today:  # the first view of this plan, or a new day
+            today = report.today
+        return self.get_or_make(("page", plan, marker, today, *view), lambda: page(report))
+
+
+PAGE_CACHE = web.AppKey("roadmap_page_cache", PageCache)
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixCell:
+    task: str
+    status: str  # the status name (data-status)
+    css: str
+    mark: str
+    due: str  # ISO, or ""
+    href: str
+
+
+def matrix_rows(
+    report: Report, units: Iterable[Unit], tasks: Iterable[Any]
+) -> list[tuple[Unit, list[MatrixCell | None]]]:
+    """The matrix as plain rows, built once in Python (the template only
+    writes them out: a 200-school plan has thousands of cells)."""
+    plan = quote(report.plan, safe="")
+    task_list = list(tasks)
+    task_query = {t.task: quote(t.task, safe="") for t in task_list}
+    looks = {s: (s.value, status_class(s), MARKS.get(s, "?")) for s in Status}
+    rows = []
+    for unit in units:
+        unit_query = "party=" + quote(unit.party, safe="")
+        if unit.org is not None:
+            unit_query += "&org=" + quote(unit.org, safe="")
+        cells: list[MatrixCell | None] = []
+        for t in task_list:
+            c = report.cell(t.task, unit)
+            if c is None:
+                cells.append(None)
+                continue
+            value, css, mark = looks[c.status]
+            cells.append(MatrixCell(
+                t.task, value, css, mark, c.due.isoformat() if c.due else "",
+                f"/plan/{plan}/cell?task={task_query[t.task]}&{unit_query}",
+            ))
+        rows.append((unit, cells))
+    return rows
+
+
 async def dashboard(request: web.Request) -> web.StreamResponse:
     """``/plan/<plan>``: the organisations × activities matrix, live."""
     plan = request.match_info["plan"]
     web_session = await require(request, plan=plan)
-    report = await asyncio.to_thread(_report, app_of(request), plan)
     filters = Filters.of(request)
-    units = filters.units(report)
-    return render(
-        request,
-        "dashboard.html",
-        report=report,
-        units=units,
-        tasks=filters.tasks(report, units),
-        filters=filters,
-        parties=sorted({(u.party, u.name) for u in report.units if not u.is_org}),
-        orgs=[u for u in report.units if u.is_org],
-        link=web_session.link,
-        home=web_session.link.scope.code,
-    )
+    home = web_session.link.scope.code
+    path = request.path
+
+    def page(report: Report) -> str:
+        units = filters.units(report)
+        tasks = filters.tasks(report, units)
+        return render_text(
+            "dashboard.html", path,
+            report=report,
+            rows=matrix_rows(report, units, tasks),
+            tasks=tasks,
+            filters=filters,
+            parties=sorted({(u.party, u.name) for u in report.units if not u.is_org}),
+            orgs=[u for u in report.units if u.is_org],
+            home=home,
+        )
+
+    cache = request.app[PAGE_CACHE]
+    view = (filters, get_language(), home, path)
+    body = await asyncio.to_thread(cache.dashboard, app_of(request), plan, page, view)
+    response = html_response(body)
+    response.enable_compression()  # when asked; no secret is on this page (BREACH)
+    return response
 
 
 def _cell_items(app: App, plan: str, task: str, party: str, org: str | None) -> list[Item]:
@@ -390,7 +488,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     plan, fmt = request.match_info["plan"], request.match_info["fmt"]
     await require(request, plan=plan)
     report = await asyncio.to_thread(_report, app_of(request), plan)
-    body = render_report(report, fmt)
+    body = await asyncio.to_thread(render_report, report, fmt)
     types = {"html": "text/html", "csv": "text/csv", "json": "application/json"}
     name = f"{plan}-{report.today.isoformat()}.{fmt}"
     return web.Response(

@@ -81,6 +81,7 @@ def make_app(app: App, *, behind_proxy: bool = False) -> web.Application:
     application = web.Application(middlewares=middlewares, client_max_size=CLIENT_MAX_SIZE)
     application[access.BEHIND_PROXY] = behind_proxy
     add_feed_routes(application, app)
+    application[pages.PAGE_CACHE] = pages.PageCache()
     router = application.router
     router.add_get("/l/{token}", access.open_link)
     router.add_get("/", pages.home)

@@ -64,12 +64,22 @@ def cell_url(plan: str, task: str, unit: Unit) -> str:
 
 
 
-def render(request: web.Request, name: str, *, status: int = 200, **context: Any) -> web.Response:
-    body = environment().get_template(name).render(
-        path=request.path, cell_url=cell_url, **context
-    )
+def render_text(name: str, path: str, **context: Any) -> str:
+    """The page ``name`` for the request path ``path`` (the language switch
+    links back to it), in the current language."""
+    return environment().get_template(name).render(path=path, cell_url=cell_url, **context)
+
+
+def html_response(body: str, status: int = 200) -> web.Response:
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})
 
 
-__all__ = ["cell_url", "environment", "human_date", "local_time", "render", "stylesheet"]
+def render(request: web.Request, name: str, *, status: int = 200, **context: Any) -> web.Response:
+    return html_response(render_text(name, request.path, **context), status)
+
+
+__all__ = [
+    "cell_url", "environment", "html_response", "human_date", "local_time", "render",
+    "render_text", "stylesheet",
+]
