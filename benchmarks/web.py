@@ -33,15 +33,15 @@ import aiohttp
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from calendars import PLAN_ID, free_port, setup  # noqa: E402
+from calendars import PLAN_ID, free_port, setup
 
-from roadmap.app import App  # noqa: E402
-from roadmap.feeds import Scope  # noqa: E402
-from roadmap.links import create_link  # noqa: E402
-from roadmap.storage.db import write_session  # noqa: E402
-from roadmap.tracking import Selector, StatusFilter, mark_done, status_rows  # noqa: E402
-from roadmap.web.pages import PAGE_CACHE  # noqa: E402
-from roadmap.web.server import make_app  # noqa: E402
+from roadmap.app import App
+from roadmap.feeds import Scope
+from roadmap.links import create_link
+from roadmap.storage.db import write_session
+from roadmap.tracking import Selector, StatusFilter, mark_done, status_rows
+from roadmap.web.pages import PAGE_CACHE
+from roadmap.web.server import make_app
 
 REGION = "irkutsk-oblast-2020-2024"
 TARGET_MS = 100.0
