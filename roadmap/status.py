@@ -181,15 +181,43 @@ def status_label(status: Status) -> str:
     return _(_LABELS[status])
 
 
+# How reports and pages show a status: a colour (CSS class ``st-done``,
+# ``st-due-soon`` …) and a mark, so that a matrix reads without colour too.
+COLOURS: dict[Status, str] = {
+    Status.DONE: "#b7e1b5",
+    Status.OVERDUE: "#f4a3a3",
+    Status.DUE_SOON: "#ffd980",
+    Status.UPCOMING: "#d6e6f5",
+    Status.ON_DEMAND: "#e0d0ec",
+    Status.UNDATED: "#e4e4e4",
+}
+MARKS: dict[Status, str] = {
+    Status.DONE: "✓",
+    Status.OVERDUE: "!",
+    Status.DUE_SOON: "◔",
+    Status.UPCOMING: "·",
+    Status.ON_DEMAND: "↻",
+    Status.UNDATED: "?",
+}
+
+
+def status_class(status: Status) -> str:
+    """The CSS class of a status in the HTML matrix: ``st-done``, ``st-due-soon`` …"""
+    return "st-" + status.value.replace("_", "-")
+
+
 __all__ = [
+    "COLOURS",
     "DATED",
     "DUE_SOON_DAYS",
     "KINDS",
+    "MARKS",
     "ON_DEMAND",
     "UNDATED",
     "Status",
     "classify",
     "days_overdue",
     "status_case",
+    "status_class",
     "status_label",
 ]

@@ -44,7 +44,7 @@ from roadmap.errors import RoadmapError
 from roadmap.files import write_atomic
 from roadmap.i18n import N_, _, days_, get_language
 from roadmap.report import REPORT_STATUSES, Report, TaskSummary, Unit, build_report
-from roadmap.status import Status, status_label
+from roadmap.status import COLOURS, MARKS, Status, status_class, status_label
 
 FORMATS = click.Choice(["table", "json", "csv", "html"])
 
@@ -345,31 +345,6 @@ def _deadline(task: TaskSummary) -> str:
 
 
 # ---------------------------------------------------------------- html
-
-# Cell colours by status (a class per status: st-done, st-overdue …).
-COLOURS: dict[Status, str] = {
-    Status.DONE: "#b7e1b5",
-    Status.OVERDUE: "#f4a3a3",
-    Status.DUE_SOON: "#ffd980",
-    Status.UPCOMING: "#d6e6f5",
-    Status.ON_DEMAND: "#e0d0ec",
-    Status.UNDATED: "#e4e4e4",
-}
-# A mark per status, so that the matrix reads without colour too.
-MARKS: dict[Status, str] = {
-    Status.DONE: "✓",
-    Status.OVERDUE: "!",
-    Status.DUE_SOON: "◔",
-    Status.UPCOMING: "·",
-    Status.ON_DEMAND: "↻",
-    Status.UNDATED: "?",
-}
-
-
-def status_class(status: Status) -> str:
-    """The CSS class of a status in the HTML matrix: ``st-done``, ``st-due-soon`` …"""
-    return "st-" + status.value.replace("_", "-")
-
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;

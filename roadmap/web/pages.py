@@ -23,14 +23,13 @@ from urllib.parse import quote
 from aiohttp import web
 
 from roadmap.app import App
-from roadmap.cli.report import MARKS, status_class
 from roadmap.errors import RoadmapError
 from roadmap.evidence import Evidence
 from roadmap.feeds import plan_details, scope_name
 from roadmap.i18n import _, get_language
 from roadmap.links import WebSession, remember_name
 from roadmap.report import Report, Unit, build_report, change_marker
-from roadmap.status import Status
+from roadmap.status import MARKS, Status, status_class
 from roadmap.storage.db import write_session
 from roadmap.tracking import (
     HistoryEntry,

@@ -14,10 +14,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from roadmap.cli.report import COLOURS, MARKS, status_class
 from roadmap.i18n import _, days_, get_language
 from roadmap.report import Unit
-from roadmap.status import Status, status_label
+from roadmap.status import COLOURS, MARKS, Status, status_class, status_label
 
 
 def human_date(day: date | None) -> str:
