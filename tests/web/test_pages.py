@@ -237,3 +237,22 @@ async def test_a_coordinator_reads_their_plan_and_below_only(
     # a coordinator reads; marking done is for curators
     posted = await client.post("/done", data={"csrf": "x", "occurrence": "1"})
     assert posted.status == 404
+
+
+async def test_a_party_link_marks_its_own_items(client: TestClient, make_link: LinkMaker) -> None:
+    await open_link(client, make_link("--party", "imcro", "--plan", "test-irk")["path"])
+    html = await page(client)
+    assert "МКУ ИМЦРО" in html and 'data-org="school-1"' not in html
+    csrf = CSRF.search(html)[1]  # type: ignore[index]
+    item = occurrence_of(html, "1.2", "", "overdue")
+    response = await client.post("/done", data=done_form(csrf, item, url="https://imcro.example.ru/p",
+                                                         by="Методист"), allow_redirects=False)
+    assert response.status == 303
+    assert statuses(await page(client))[item] == "done"
+
+
+async def test_dashboard_in_english(client: TestClient, make_link: LinkMaker) -> None:
+    await open_link(client, make_link("--plan", "test-irk")["path"])
+    html = await page(client, "/plan/test-irk?lang=en")
+    assert 'lang="en"' in html and "Overdue only" in html and f"{TODAY.isoformat()}" in html
+    assert "Только просроченные" not in html
