@@ -47,6 +47,12 @@ def _read(text: str, context: Context) -> Meaning:
         if not part.on_demand and not part.weak_on_demand:
             ignored.extend(part.ignored)
         times.extend(part.times)
+        if part.event_end:
+            out.warn(
+                _(
+                    "Конец срока — событие без даты («{event}»): срок продлён до конца периода плана"
+                ).format(event=part.event_end)
+            )
         for bad in part.invalid:
             out.warn(_("Несуществующая дата: «{text}»").format(text=bad))
     if weak:

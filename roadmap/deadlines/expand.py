@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
 from dateutil.rrule import MONTHLY, YEARLY, rrule, weekday
 
-from roadmap.deadlines.grammar import Group, Item, Part, Unit
+from roadmap.deadlines.grammar import Atom, Flag, Group, Item, Part, Unit
 from roadmap.i18n import _
 from roadmap.model import SchoolYear
 
@@ -180,8 +180,52 @@ class Expander:
         return Rec(YEARLY, start_of, (12, em), -1)
 
     # -- atoms -----------------------------------------------------------
+    def frames(self, atoms: list[Atom]) -> tuple[list[Atom], list[tuple[date, date]]]:
+        """Rules 30 and 31: years that qualify the rest of a part («2025–2026
+        ежемесячно», «Май, ежегодно с 2024») → the other atoms, with yearless
+        dated groups bound to those years, and the spans the rhythms run in."""
+        yearly = any(isinstance(a, Flag) and a.kind == "yearly" for a in atoms)
+        rhythms = [a for a in atoms if isinstance(a, Unit) and a.kind != "period"]
+        frames = [
+            a
+            for a in atoms
+            if isinstance(a, Group)
+            and not a.items
+            and a.years
+            and a.school is None
+            and not a.deadline
+            and not a.within
+            and (rhythms or (yearly and (a.open_from or a.yearly)))
+        ]
+        if not frames:
+            return atoms, []
+        spans: list[tuple[int, int]] = []
+        for frame in frames:
+            for first, last in frame.years:
+                if frame.open_from:  # «с 2024»: to the end of the plan period
+                    first, last = max(first, self.lo.year), max(last, self.hi.year)
+                spans.append((first, last))
+        out: list[Atom] = []
+        bound = False
+        for atom in atoms:
+            if atom in frames:
+                continue
+            if (
+                isinstance(atom, Group)
+                and atom.items
+                and not atom.years
+                and atom.school is None
+                and all(it.sy is None and it.ey is None for it in atom.items)
+            ):
+                atom = replace(atom, years=spans, open_from=False)
+                bound = True
+            out.append(atom)
+        if not rhythms and not bound:
+            return atoms, []
+        return out, [(date(a, 1, 1), date(b, 12, 31)) for a, b in spans]
+
     def part(self, part: Part, prior: bool) -> None:
-        atoms = part.atoms
+        atoms, frames = self.frames(part.atoms)
         groups = [a for a in atoms if isinstance(a, Group)]
         scope: tuple[date, date] | None = None
         named = [g for g in groups if g.school is not None and not g.items and not g.years]
@@ -199,7 +243,12 @@ class Expander:
                 self.group(atom, scope)
                 self.out.understood = True
             elif isinstance(atom, Unit):
-                self.unit(atom, units=[a for a in atoms if isinstance(a, Unit)])
+                units = [a for a in atoms if isinstance(a, Unit)]
+                if frames and atom.kind != "period":
+                    for lo, hi in frames:
+                        self.framed(atom, units, lo, hi)
+                else:
+                    self.unit(atom, units)
                 self.out.understood = True
             elif atom.kind == "yearly":
                 self.out.understood = True
@@ -220,6 +269,16 @@ class Expander:
                     ).format(rhythm=atom.text),
                     note=True,
                 )
+
+    def framed(self, unit: Unit, units: list[Unit], lo: date, hi: date) -> None:
+        """A rhythm in the named years only (rule 30), inside the plan period."""
+        outer = self.lo, self.hi
+        self.lo, self.hi = max(lo, self.lo), min(hi, self.hi)
+        try:
+            if self.lo <= self.hi:
+                self.unit(unit, units)
+        finally:
+            self.lo, self.hi = outer
 
     def standing(self) -> None:
         """«постоянно»: the whole period, or after what came before («далее постоянно»)."""
@@ -263,13 +322,19 @@ class Expander:
             self.recur(self.year_rec())
         elif kind == "school_year":
             self.recur(self.school_year_rec())
+        elif kind == "report":
+            self.report(unit, units)
         elif kind == "quarter":
+            if any(u.kind == "report" for u in units):
+                return  # «ежеквартально, до 5 числа месяца, следующего за отчётным»
             self.recur(Rec(YEARLY, lambda d: shift_months(d, 2, 1), (3, 6, 9, 12), -1))
         elif kind == "month":
-            if any(u.kind in ("monthday", "wdmonth") for u in units):
+            if any(u.kind in ("monthday", "wdmonth", "report") for u in units):
                 return  # «ежемесячно до 10 числа»: the day says it all
             self.recur(Rec(MONTHLY, lambda d: date(d.year, d.month, 1), None, -1))
         elif kind == "half":
+            if any(u.kind == "report" for u in units):
+                return
             self.recur(self.half_rec())
         elif kind == "term":
             backs = {10: 1, 12: 1, 3: 2, 5: 1}
@@ -294,6 +359,26 @@ class Expander:
             else:
                 self.recur(Rec(MONTHLY, _same_day, None, None, byweekday))
 
+    def report(self, unit: Unit, units: list[Unit]) -> None:
+        """Rule 25: one due date after each reporting period of the plan
+        period — day ``a`` of the month after it, or of month ``b`` next."""
+        months = unit.c or next(
+            (_RHYTHM_MONTHS[u.kind] for u in units if u.kind in _RHYTHM_MONTHS), 1
+        )
+        index = (self.lo.year * 12 + self.lo.month - 1) // months * months
+        last = self.hi.year * 12 + self.hi.month - 1
+        while index <= last:
+            end_year, end_month0 = divmod(index + months - 1, 12)
+            if unit.b:
+                year = end_year if unit.b > end_month0 + 1 else end_year + 1
+                month = unit.b
+            else:
+                year, month0 = divmod(index + months, 12)
+                month = month0 + 1
+            self.explicit(None, date(year, month, min(unit.a, month_end(year, month))))
+            index += months
+        self.out.sources += 1
+
     # -- groups ----------------------------------------------------------
     def group(self, group: Group, scope: tuple[date, date] | None) -> None:
         years = [y for a, b in group.years for y in range(a, b + 1)]
@@ -309,7 +394,8 @@ class Expander:
         for item in group.items:
             if item.half:
                 item = self.half_item(
-                    item, calendar_year=bool(years) and group.school is None,
+                    item,
+                    calendar_year=bool(years) and group.school is None,
                     school=group.school is not None,
                 )
             if years:
@@ -327,7 +413,9 @@ class Expander:
                 self.open_yearless(item, scope)
             return
         if not group.yearly and scope is None:
-            self.out.warn(_("Год не указан: срок повторяется в каждом году периода плана"), note=True)
+            self.out.warn(
+                _("Год не указан: срок повторяется в каждом году периода плана"), note=True
+            )
         lo, hi = scope if scope else (self.lo, self.hi)
         whole = [
             t for t in templates if t.sm == t.em and t.sd == 1 and t.ed == 0 and not group.deadline
@@ -424,6 +512,8 @@ class Expander:
             self.out.sources += 1
             return
         for first, last in group.years:
+            if group.yearly and group.open_from:  # «ежегодно с 2024» (rule 31)
+                first, last = max(first, self.lo.year), max(last, self.hi.year)
             if group.yearly:
                 rec = Rec(YEARLY, lambda d: date(d.year, 1, 1), (12,), 31, clip_end=True)
                 lo, hi = date(first, 1, 1), date(last, 12, 31)
@@ -470,6 +560,10 @@ def _dues(
         cache=False,
     )
     return tuple(moment.date() for moment in rule)
+
+
+#: the reporting period of a phrase's rhythm («ежеквартально, до 5 числа …»)
+_RHYTHM_MONTHS = {"month": 1, "quarter": 3, "half": 6}
 
 
 def _one_year(day: date) -> timedelta:
