@@ -6,7 +6,7 @@ from datetime import date
 
 from roadmap.deadlines.api import Context, Meaning
 from roadmap.deadlines.expand import Expander
-from roadmap.deadlines.grammar import Flag, parse
+from roadmap.deadlines.grammar import Flag, parse_memo
 from roadmap.i18n import _
 from roadmap.model import Window
 
@@ -32,7 +32,7 @@ def _read(text: str, context: Context) -> Meaning:
     lo, hi = context.period_start, context.period_end
     if lo > hi:
         lo, hi = hi, lo
-    parts, _norm = parse(text, context.school_year, context.school_years)
+    parts = parse_memo(text, context.school_year, context.school_years)
     expander = Expander(lo, hi, context.school_years, context.school_year)
     out = expander.out
     weak = False

@@ -138,7 +138,7 @@ class Expander:
         if count:
             self.out.sources += 1
             if exact:
-                self.out.rules.append(_rule_text(rec.rule(lo, hi)))
+                self.out.rules.append(_rule_text(rec, hi))
             else:
                 self.out.rules.append("")
 
@@ -537,7 +537,6 @@ class Expander:
             self.out.sources += 1
 
 
-@lru_cache(maxsize=1024)
 def _dues(
     freq: int,
     bymonth: tuple[int, ...] | None,
@@ -547,8 +546,54 @@ def _dues(
     lo: date,
     hi: date,
 ) -> tuple[date, ...]:
-    """The due dates of one recurrence. Memoised: many phrases of a plan share
-    a period, and rrule's iteration is the costliest step of the engine."""
+    """The due dates of one recurrence, as :mod:`dateutil.rrule` generates
+    them. Days of the month are counted directly (month by month): every plan
+    has its own period, so a memo keyed by the period rarely hits."""
+    if byweekday is not None or bymonthday is None or (bysetpos is not None and freq != MONTHLY):
+        return _rrule_dues(freq, bymonth, bymonthday, byweekday, bysetpos, lo, hi)
+    one = bymonthday if isinstance(bymonthday, int) else None
+    days = () if isinstance(bymonthday, int) else bymonthday
+    months = frozenset(bymonth) if bymonth is not None else None
+    out: list[date] = []
+    index, last = lo.year * 12 + lo.month - 1, hi.year * 12 + hi.month - 1
+    while index <= last:
+        year, month0 = divmod(index, 12)
+        index += 1
+        if months is not None and month0 + 1 not in months:
+            continue
+        length = _MONTH_LENGTHS[month0] if month0 != 1 else month_end(year, 2)
+        if one is not None:  # the usual rule: one day of the month
+            day = one if one > 0 else length + 1 + one
+            if 1 <= day <= length:
+                due = date(year, month0 + 1, day)
+                if lo <= due <= hi:
+                    out.append(due)
+            continue
+        valid = sorted({d if d > 0 else length + 1 + d for d in days if -length <= d <= length})
+        if bysetpos is not None:
+            pos = bysetpos - 1 if bysetpos > 0 else bysetpos
+            valid = [valid[pos]] if -len(valid) <= pos < len(valid) else []
+        for day in valid:
+            due = date(year, month0 + 1, day)
+            if lo <= due <= hi:
+                out.append(due)
+    return tuple(out)
+
+
+_MONTH_LENGTHS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+@lru_cache(maxsize=1024)
+def _rrule_dues(
+    freq: int,
+    bymonth: tuple[int, ...] | None,
+    bymonthday: int | tuple[int, ...] | None,
+    byweekday: weekday | None,
+    bysetpos: int | None,
+    lo: date,
+    hi: date,
+) -> tuple[date, ...]:
+    """:func:`_dues` for the weekdays of a month, through rrule itself."""
     rule = rrule(
         freq,
         dtstart=lo,
@@ -581,14 +626,19 @@ def _no_start(day: date) -> date | None:
     return None
 
 
-def _rule_text(rule: rrule) -> str:
-    """The RRULE value of ``rule`` with a DATE-valued UNTIL (all-day deadlines)."""
-    for line in str(rule).splitlines():
-        if line.startswith("RRULE:"):
-            parts = []
-            for piece in line[len("RRULE:") :].split(";"):
-                if piece.startswith("UNTIL="):
-                    piece = piece[:14]
-                parts.append(piece)
-            return ";".join(parts)
-    return ""
+def _rule_text(rec: Rec, hi: date) -> str:
+    """The RRULE value of ``rec`` until ``hi`` with a DATE-valued UNTIL
+    (all-day deadlines), written as ``str(rrule)`` writes it."""
+    parts = [f"FREQ={'YEARLY' if rec.freq == YEARLY else 'MONTHLY'}", f"UNTIL={hi:%Y%m%d}"]
+    if rec.bysetpos is not None:
+        parts.append(f"BYSETPOS={rec.bysetpos}")
+    if rec.bymonth:
+        parts.append("BYMONTH=" + ",".join(str(m) for m in sorted(set(rec.bymonth))))
+    if rec.bymonthday is not None:
+        days = {rec.bymonthday} if isinstance(rec.bymonthday, int) else set(rec.bymonthday)
+        ordered = sorted(d for d in days if d > 0) + sorted(d for d in days if d < 0)
+        parts.append("BYMONTHDAY=" + ",".join(str(d) for d in ordered))
+    if rec.byweekday is not None:
+        wday = repr(rec.byweekday)[0:2]
+        parts.append(f"BYDAY={rec.byweekday.n:+d}{wday}" if rec.byweekday.n else f"BYDAY={wday}")
+    return ";".join(parts)

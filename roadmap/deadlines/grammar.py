@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from roadmap.deadlines.normalize import Tok, joined, tokenize
 from roadmap.model import SchoolYear
@@ -786,6 +787,14 @@ _UNIT_OF = {
     "term": "term",
     "trimester": "trimester",
 }
+
+
+@lru_cache(maxsize=8192)
+def parse_memo(text: str, school_year: SchoolYear, school_years: bool) -> tuple[Part, ...]:
+    """:func:`parse`, memoised by the text: plans across a country write the
+    same phrases over different periods, and the reading does not depend on
+    the period. The parts are shared: expansion only reads them."""
+    return tuple(parse(text, school_year, school_years)[0])
 
 
 def parse(text: str, school_year: SchoolYear, school_years: bool) -> tuple[list[Part], str]:
