@@ -208,8 +208,8 @@ class Expander:
         out: list[Atom] = []
         bound = False
         for atom in atoms:
-            if atom in frames:
-                continue
+            if atom in frames or (isinstance(atom, Flag) and atom.kind == "yearly"):
+                continue  # the years (and «ежегодно») are consumed by the frame
             if (
                 isinstance(atom, Group)
                 and atom.items

@@ -56,7 +56,7 @@ _MONTH_STEM_RE = re.compile(
 )
 _LONG_FORMS = [(f, m) for f, m in MONTH_FORMS.items() if len(f) >= 5]
 
-ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 
 _ORD_PATTERNS = [
     (re.compile(r"^перв(ый|ая|ое|ую|ой|ого|ом|ые|ых)$"), 1),
