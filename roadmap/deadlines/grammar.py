@@ -304,7 +304,7 @@ class Parser:
                 continue
             if kw == "in" and self.kw(i + 1) in ("course", "dayunit"):
                 # «в ходе проведения недели», «в дни проведения декады» (rule 32)
-                got = self.event(i + 2)
+                got = self.event(i + 2, named=self.kw(i + 1) == "course")
                 if got is not None:
                     part.atoms.append(Unit("period"))
                     i = got
@@ -385,15 +385,17 @@ class Parser:
         got = self.event(i)
         return i if got is None else got
 
-    def event(self, i: int) -> int | None:
+    def event(self, i: int, named: bool = False) -> int | None:
         """An undated event of the plan's own («месячника», «проведения
-        недели», «акции по …») starting at ``i`` → the index after its name."""
+        недели», «акции по …») starting at ``i`` → the index after its name.
+        ``named``: the words before («в ходе …») already say an event follows,
+        so «недели», «декады» name it too."""
         toks = self.toks
         j = i
         held = j < self.hi and toks[j].text.startswith(_HELD)
         if held:
             j += 1
-        if j < self.hi and self.kw(j) in ("weekunit", "decade") and held:
+        if j < self.hi and self.kw(j) in ("weekunit", "decade") and (held or named):
             j += 1  # «проведения недели»: the week is the event's name
         elif j >= self.hi or toks[j].kind != "word" or toks[j].lex is not None:
             return j if held else None
@@ -734,6 +736,8 @@ class Parser:
             return Item(sm, 1, em, 0), j
         # «I квартал», «1-2 квартал», «II полугодие», «3 четверть», «второй триместр»
         n = _small(tok)
+        if n == -1 and self.kw(i + 1) == "decade":
+            n = 3  # «последняя декада» is the third
         if n is not None and n >= 1:
             got_part = self.part_of_year(i, n)
             if got_part is not None:

@@ -102,7 +102,7 @@ _KW_EXACT = {
     "мин": "minute",
     # abbreviations as printed in tables (rule 26)
     "кв": "quarter", "полуг": "half", "четв": "term", "трим": "trimester",
-    "нед": "weekunit", "мес": "monthunit", "ходе": "course",
+    "нед": "weekunit", "мес": "monthunit", "ходе": "course", "рамках": "course",
 }  # fmt: skip
 
 _KW_PATTERNS = [

@@ -108,6 +108,11 @@ def _repair(raw: list[Tok]) -> list[Tok]:
             i = run_end
             continue
         if tok.kind == "num":
+            year = _spaced_year(raw, i)
+            if year is not None:
+                out.append(year)
+                i += 4
+                continue
             # «1-й», «3-я», «2-е», «1й»: an ordinal number.
             if (
                 i + 2 < n
@@ -132,6 +137,23 @@ def _repair(raw: list[Tok]) -> list[Tok]:
         out.append(tok)
         i += 1
     return out
+
+
+def _spaced_year(raw: list[Tok], i: int) -> Tok | None:
+    """«2 0 2 5» (letter-spaced, rule 28) → 2025: exactly four single digits
+    that make a year; shorter runs («1 5») stay apart, they may be a list."""
+    digits = raw[i : i + 4]
+    if len(digits) < 4 or any(t.kind != "num" or len(t.text) != 1 for t in digits):
+        return None
+    if any(not t.space for t in digits[1:]):
+        return None
+    after = raw[i + 4] if i + 4 < len(raw) else None
+    if after is not None and after.kind == "num" and len(after.text) == 1 and after.space:
+        return None
+    text = "".join(t.text for t in digits)
+    if not 1900 <= int(text) <= 2100:
+        return None
+    return Tok("num", text, digits[0].space, num=int(text))
 
 
 #: the longest run of letter-spaced pieces joined into one word
