@@ -501,11 +501,11 @@ class Parser:
             j += 1
         if self.kw(j) == "monthunit":
             j += 1
-            got = self.reporting(j)
-            if got is not None:
-                months, j = got
-                part.atoms.append(Unit("report", toks[i].num, 0, months))
-                return j
+        got = self.reporting(j)
+        if got is not None:
+            months, j = got
+            part.atoms.append(Unit("report", toks[i].num, 0, months))
+            return j
         part.atoms.append(Unit("monthday", toks[i].num, deadline=deadline))
         return j
 
