@@ -226,6 +226,7 @@ def test_due_after_each_reporting_period(day: int, months: int, data: st.DataObj
                 f"{rhythm} {lead} {word} числа месяца, следующего за отчетным {unit}",
                 f"{lead} {word} числа месяца, следующего за отчетным {unit}",
                 f"{rhythm}\n{lead} {word} числа следующего месяца",
+                f"{lead} {word} числа, следующего за отчётным {unit}",
             ]
         )
     )
