@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from roadmap.cli.deadline import batch_line
-from roadmap.deadlines import Context, expand, grammar, lexicon, meaning_to_json
+from roadmap.deadlines import Context, grammar, lexicon, meaning_to_json, recurrence
 from roadmap.deadlines.api import _interpret_cached, interpret, interpret_uncached
 
 CASES = json.loads((Path(__file__).parents[1] / "tests" / "data" / "cases.json").read_text("utf-8"))
@@ -52,7 +52,7 @@ def ours_right() -> int:
 
 def clear_memos() -> None:
     """Forget every memo of the engine (word lookups, readings, rrule expansions)."""
-    expand._rrule_dues.cache_clear()
+    recurrence._rrule_dues.cache_clear()
     grammar.parse_memo.cache_clear()
     lexicon.classify.cache_clear()
     lexicon.month_of.cache_clear()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from roadmap.deadlines.api import Context, Meaning
+from roadmap.deadlines.atoms import Flag
 from roadmap.deadlines.expand import Expander
-from roadmap.deadlines.grammar import Flag, parse_memo
+from roadmap.deadlines.grammar import parse_memo
 from roadmap.i18n import _
 from roadmap.model import Window
 

@@ -1,68 +1,34 @@
 """Atoms read in a plan's context → dated windows.
 
 Recurrences (yearly months, quarters, months, weekdays of a month, «до 10
-числа каждого месяца») expand through :mod:`dateutil.rrule`; each rrule
+числа каждого месяца») are :class:`~roadmap.deadlines.recurrence.Rec`: each
 generates the ``due`` dates and a small function gives each window's start.
-All dates are naive ``date``/midnight ``datetime`` values.
 """
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from functools import lru_cache
 
-from dateutil.rrule import MONTHLY, YEARLY, rrule, weekday
+from dateutil.rrule import MONTHLY, YEARLY, weekday
 
-from roadmap.deadlines.grammar import Atom, Flag, Group, Item, Part, Unit
+from roadmap.deadlines.atoms import Atom, Flag, Group, Item, Part, Unit
+from roadmap.deadlines.recurrence import (
+    Rec,
+    StartOf,
+    dues,
+    month_end,
+    no_start,
+    rule_text,
+    same_day,
+    shift_months,
+)
 from roadmap.i18n import _
 from roadmap.model import SchoolYear
-
-StartOf = Callable[[date], date | None]
-
-
-def month_end(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1]
-
-
-def shift_months(day: date, back: int, first: int) -> date:
-    """The day ``first`` (clamped) of the month ``back`` months before ``day``'s."""
-    index = day.year * 12 + day.month - 1 - back
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(first, month_end(year, month)))
 
 
 def _fmt(day: date | None) -> str:
     return day.strftime("%d.%m.%Y") if day else "…"
-
-
-@dataclass
-class Rec:
-    """One recurrence: the rrule of due dates and how to find each start."""
-
-    freq: int
-    start_of: StartOf
-    bymonth: tuple[int, ...] | None = None
-    bymonthday: int | tuple[int, ...] | None = None
-    byweekday: weekday | None = None
-    bysetpos: int | None = None
-    clip_end: bool = False  # whole years: cut the last one at the period end
-
-    def rule(self, lo: date, hi: date) -> rrule:
-        return rrule(
-            self.freq,
-            # naive dates on both ends: rrule turns them into naive midnights
-            dtstart=lo,
-            until=hi,
-            bymonth=self.bymonth,
-            bymonthday=self.bymonthday,
-            byweekday=self.byweekday,
-            bysetpos=self.bysetpos,
-            cache=False,
-        )
 
 
 @dataclass
@@ -122,7 +88,7 @@ class Expander:
         until = hi.replace(year=hi.year + 1, day=min(hi.day, 28)) if rec.clip_end else hi
         exact = True
         count = 0
-        for due in _dues(
+        for due in dues(
             rec.freq, rec.bymonth, rec.bymonthday, rec.byweekday, rec.bysetpos, lo, until
         ):
             start = rec.start_of(due)
@@ -138,7 +104,7 @@ class Expander:
         if count:
             self.out.sources += 1
             if exact:
-                self.out.rules.append(_rule_text(rec, hi))
+                self.out.rules.append(rule_text(rec, hi))
             else:
                 self.out.rules.append("")
 
@@ -345,7 +311,7 @@ class Expander:
             self.recur(Rec(YEARLY, lambda d: shift_months(d, 2, 1), (11, 2, 5), -1))
         elif kind == "monthday":
             day = unit.a
-            start_of: StartOf = _no_start if unit.deadline else _same_day
+            start_of: StartOf = no_start if unit.deadline else same_day
             if day <= 28:
                 self.recur(Rec(MONTHLY, start_of, None, day))
             else:
@@ -355,9 +321,9 @@ class Expander:
             nth, wd, month = unit.a, unit.b, unit.c
             byweekday = weekday(wd, nth)
             if month:
-                self.recur(Rec(YEARLY, _same_day, (month,), None, byweekday))
+                self.recur(Rec(YEARLY, same_day, (month,), None, byweekday))
             else:
-                self.recur(Rec(MONTHLY, _same_day, None, None, byweekday))
+                self.recur(Rec(MONTHLY, same_day, None, None, byweekday))
 
     def report(self, unit: Unit, units: list[Unit]) -> None:
         """Rule 25: one due date after each reporting period of the plan
@@ -451,7 +417,7 @@ class Expander:
         if deadline == "start" and not item.single_day:
             due_month, due_day = item.sm, item.sd
         if item.single_day or (deadline and due_day > 0 and item.sd == item.ed):
-            start_of: StartOf = _same_day
+            start_of: StartOf = same_day
         else:
             back = (item.em - item.sm) % 12
             if back == 0 and item.ed and item.sd > item.ed:
@@ -459,7 +425,7 @@ class Expander:
             sd = item.sd
             start_of = lambda d: shift_months(d, back, sd)  # noqa: E731
         if deadline:
-            start_of = _no_start
+            start_of = no_start
         return Rec(YEARLY, start_of, (due_month,), due_day)
 
     def dated(self, item: Item, group: Group, year: int | None) -> None:
@@ -537,76 +503,6 @@ class Expander:
             self.out.sources += 1
 
 
-def _dues(
-    freq: int,
-    bymonth: tuple[int, ...] | None,
-    bymonthday: int | tuple[int, ...] | None,
-    byweekday: weekday | None,
-    bysetpos: int | None,
-    lo: date,
-    hi: date,
-) -> tuple[date, ...]:
-    """The due dates of one recurrence, as :mod:`dateutil.rrule` generates
-    them. Days of the month are counted directly (month by month): every plan
-    has its own period, so a memo keyed by the period rarely hits."""
-    if byweekday is not None or bymonthday is None or (bysetpos is not None and freq != MONTHLY):
-        return _rrule_dues(freq, bymonth, bymonthday, byweekday, bysetpos, lo, hi)
-    one = bymonthday if isinstance(bymonthday, int) else None
-    days = () if isinstance(bymonthday, int) else bymonthday
-    months = frozenset(bymonth) if bymonth is not None else None
-    out: list[date] = []
-    index, last = lo.year * 12 + lo.month - 1, hi.year * 12 + hi.month - 1
-    while index <= last:
-        year, month0 = divmod(index, 12)
-        index += 1
-        if months is not None and month0 + 1 not in months:
-            continue
-        length = _MONTH_LENGTHS[month0] if month0 != 1 else month_end(year, 2)
-        if one is not None:  # the usual rule: one day of the month
-            day = one if one > 0 else length + 1 + one
-            if 1 <= day <= length:
-                due = date(year, month0 + 1, day)
-                if lo <= due <= hi:
-                    out.append(due)
-            continue
-        valid = sorted({d if d > 0 else length + 1 + d for d in days if -length <= d <= length})
-        if bysetpos is not None:
-            pos = bysetpos - 1 if bysetpos > 0 else bysetpos
-            valid = [valid[pos]] if -len(valid) <= pos < len(valid) else []
-        for day in valid:
-            due = date(year, month0 + 1, day)
-            if lo <= due <= hi:
-                out.append(due)
-    return tuple(out)
-
-
-_MONTH_LENGTHS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-@lru_cache(maxsize=1024)
-def _rrule_dues(
-    freq: int,
-    bymonth: tuple[int, ...] | None,
-    bymonthday: int | tuple[int, ...] | None,
-    byweekday: weekday | None,
-    bysetpos: int | None,
-    lo: date,
-    hi: date,
-) -> tuple[date, ...]:
-    """:func:`_dues` for the weekdays of a month, through rrule itself."""
-    rule = rrule(
-        freq,
-        dtstart=lo,
-        until=hi,
-        bymonth=bymonth,
-        bymonthday=bymonthday,
-        byweekday=byweekday,
-        bysetpos=bysetpos,
-        cache=False,
-    )
-    return tuple(moment.date() for moment in rule)
-
-
 #: the reporting period of a phrase's rhythm («ежеквартально, до 5 числа …»)
 _RHYTHM_MONTHS = {"month": 1, "quarter": 3, "half": 6}
 
@@ -616,29 +512,3 @@ def _one_year(day: date) -> timedelta:
         return day - day.replace(year=day.year - 1)
     except ValueError:
         return day - day.replace(year=day.year - 1, day=28)
-
-
-def _same_day(day: date) -> date | None:
-    return day
-
-
-def _no_start(day: date) -> date | None:
-    return None
-
-
-def _rule_text(rec: Rec, hi: date) -> str:
-    """The RRULE value of ``rec`` until ``hi`` with a DATE-valued UNTIL
-    (all-day deadlines), written as ``str(rrule)`` writes it."""
-    parts = [f"FREQ={'YEARLY' if rec.freq == YEARLY else 'MONTHLY'}", f"UNTIL={hi:%Y%m%d}"]
-    if rec.bysetpos is not None:
-        parts.append(f"BYSETPOS={rec.bysetpos}")
-    if rec.bymonth:
-        parts.append("BYMONTH=" + ",".join(str(m) for m in sorted(set(rec.bymonth))))
-    if rec.bymonthday is not None:
-        days = {rec.bymonthday} if isinstance(rec.bymonthday, int) else set(rec.bymonthday)
-        ordered = sorted(d for d in days if d > 0) + sorted(d for d in days if d < 0)
-        parts.append("BYMONTHDAY=" + ",".join(str(d) for d in ordered))
-    if rec.byweekday is not None:
-        wday = repr(rec.byweekday)[0:2]
-        parts.append(f"BYDAY={rec.byweekday.n:+d}{wday}" if rec.byweekday.n else f"BYDAY={wday}")
-    return ";".join(parts)

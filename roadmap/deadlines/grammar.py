@@ -4,12 +4,12 @@ A phrase is split into parts at «;». Inside a part, an on-demand marker
 («по мере …», «по необходимости», «после приказа» …) claims the rest of the
 part. What remains is read left to right into atoms:
 
-- a :class:`Group`: dated items (days, months, ranges, quarters, parts of a
+- a :class:`~roadmap.deadlines.atoms.Group`: dated items (days, months, ranges, quarters, parts of a
   month, seasons) followed by the years they apply to («Октябрь, март
   2023, 2024 гг.»), or years alone («2021-2024 гг.»);
-- a :class:`Unit`: a rhythm with a calendar meaning («ежеквартально», «в
+- a :class:`~roadmap.deadlines.atoms.Unit`: a rhythm with a calendar meaning («ежеквартально», «в
   течение года», «до 10 числа каждого месяца», «первая пятница месяца»);
-- a :class:`Flag`: «ежегодно», «постоянно», a finer rhythm («еженедельно»).
+- a :class:`~roadmap.deadlines.atoms.Flag`: «ежегодно», «постоянно», a finer rhythm («еженедельно»).
 
 Words that match nothing are collected in ``ignored`` for a warning.
 """
@@ -18,69 +18,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from functools import lru_cache
 
+from roadmap.deadlines.atoms import Flag, Group, Item, Part, Unit
 from roadmap.deadlines.normalize import Tok, joined, tokenize
 from roadmap.model import SchoolYear
-
-
-@dataclass
-class Item:
-    """A stretch of the calendar without (or with its own) year: from
-    ``sm``/``sd`` to ``em``/``ed`` (``ed`` 0 = last day of the month)."""
-
-    sm: int
-    sd: int
-    em: int
-    ed: int
-    sy: int | None = None
-    ey: int | None = None
-    single_day: bool = False
-    half: int = 0  # a half-year: its months depend on the plan's kind of year
-    ranged: bool = False  # both ends named («с 1 по 15 сентября»): never open-ended
-
-
-@dataclass
-class Group:
-    items: list[Item]
-    years: list[tuple[int, int]]
-    deadline: str | None = None  # "start" («до мая») or "end» («до конца мая», days)
-    open_from: bool = False
-    within: bool = False
-    yearly: bool = False
-    school: int | None = None  # a named school year (its first calendar year)
-    text: str = ""
-
-
-@dataclass
-class Unit:
-    kind: str  # period year school_year quarter month half term trimester monthday wdmonth
-    a: int = 0
-    b: int = 0
-    c: int = 0
-    deadline: bool = False
-
-
-@dataclass
-class Flag:
-    kind: str  # yearly standing rhythm
-    text: str = ""
-
-
-Atom = Group | Unit | Flag
-
-
-@dataclass
-class Part:
-    atoms: list[Atom] = field(default_factory=list)
-    on_demand: bool = False
-    weak_on_demand: bool = False
-    ignored: list[str] = field(default_factory=list)
-    times: list[str] = field(default_factory=list)
-    invalid: list[str] = field(default_factory=list)
-    event_end: str = ""  # «до окончания конкурса» after «с …»: the end is an event
-
 
 #: «в период проведения …», «реализации …»: what is held is an event
 _HELD = ("проведени", "реализаци", "работы")

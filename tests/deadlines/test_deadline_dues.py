@@ -8,7 +8,7 @@ from dateutil.rrule import MONTHLY, YEARLY, rrule
 from hypothesis import given
 from hypothesis import strategies as st
 
-from roadmap.deadlines.expand import Rec, _dues, _rrule_dues, _rule_text, _same_day
+from roadmap.deadlines.recurrence import Rec, _rrule_dues, dues, rule_text, same_day
 
 DAYS = st.one_of(
     st.integers(1, 31),
@@ -36,20 +36,18 @@ def test_dues_match_rrule(
     if freq == YEARLY and bymonth is None:
         bymonth = (lo.month,)  # our yearly rules always name their months
     hi = lo + timedelta(days=length)
-    ours = _dues(freq, bymonth, bymonthday, None, bysetpos, lo, hi)
+    ours = dues(freq, bymonth, bymonthday, None, bysetpos, lo, hi)
     assert ours == _rrule_dues(freq, bymonth, bymonthday, None, bysetpos, lo, hi)
-    rec = Rec(freq, _same_day, bymonth, bymonthday, None, bysetpos)
+    rec = Rec(freq, same_day, bymonth, bymonthday, None, bysetpos)
     expected = next(
         line[len("RRULE:") :] for line in str(rec.rule(lo, hi)).splitlines() if "RRULE" in line
     )
-    assert _rule_text(rec, hi) == expected.replace(
-        f"UNTIL={hi:%Y%m%d}T000000", f"UNTIL={hi:%Y%m%d}"
-    )
+    assert rule_text(rec, hi) == expected.replace(f"UNTIL={hi:%Y%m%d}T000000", f"UNTIL={hi:%Y%m%d}")
 
 
 def test_rrule_is_still_used_for_weekdays_of_a_month() -> None:
     from dateutil.rrule import FR
 
     lo, hi = date(2024, 1, 1), date(2024, 3, 31)
-    got = _dues(MONTHLY, None, None, FR(1), None, lo, hi)
+    got = dues(MONTHLY, None, None, FR(1), None, lo, hi)
     assert got == tuple(d.date() for d in rrule(MONTHLY, dtstart=lo, until=hi, byweekday=FR(1)))
