@@ -199,6 +199,16 @@ def test_quarters_listed_ranged_and_declined(y: int, data: st.DataObject) -> Non
 
 
 @settings(max_examples=100, deadline=None)
+@given(YEARS, st.integers(1, 2), st.data())
+def test_halves_in_every_case(y: int, n: int, data: st.DataObject) -> None:
+    noun = data.draw(st.sampled_from(["полугодие", "полугодия", "полугодии", "полуг."]))
+    lead = data.draw(st.sampled_from(["", "в ", "во ", "в течение "]))
+    text = f"{lead}{ordinal(n, False, data.draw)} {noun} {y} г."
+    expected = [(date(y, 1, 1), date(y, 6, 30))] if n == 1 else [(date(y, 7, 1), date(y, 12, 31))]
+    assert windows(text) == expected, text
+
+
+@settings(max_examples=100, deadline=None)
 @given(st.integers(1, 4), st.data())
 def test_terms_in_every_case(n: int, data: st.DataObject) -> None:
     ctx = Context(date(2025, 9, 1), date(2026, 8, 31), school_years=True)
