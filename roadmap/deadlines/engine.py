@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from roadmap.deadlines.api import Context, Meaning
+from roadmap.deadlines.atoms import Flag
 from roadmap.deadlines.expand import Expander
-from roadmap.deadlines.grammar import Flag, parse
+from roadmap.deadlines.grammar import parse_memo
 from roadmap.i18n import _
 from roadmap.model import Window
 
@@ -32,7 +33,7 @@ def _read(text: str, context: Context) -> Meaning:
     lo, hi = context.period_start, context.period_end
     if lo > hi:
         lo, hi = hi, lo
-    parts, _norm = parse(text, context.school_year, context.school_years)
+    parts = parse_memo(text, context.school_year, context.school_years)
     expander = Expander(lo, hi, context.school_years, context.school_year)
     out = expander.out
     weak = False
@@ -47,6 +48,12 @@ def _read(text: str, context: Context) -> Meaning:
         if not part.on_demand and not part.weak_on_demand:
             ignored.extend(part.ignored)
         times.extend(part.times)
+        if part.event_end:
+            out.warn(
+                _(
+                    "Конец срока — событие без даты («{event}»): срок продлён до конца периода плана"
+                ).format(event=part.event_end)
+            )
         for bad in part.invalid:
             out.warn(_("Несуществующая дата: «{text}»").format(text=bad))
     if weak:

@@ -1,68 +1,34 @@
 """Atoms read in a plan's context → dated windows.
 
 Recurrences (yearly months, quarters, months, weekdays of a month, «до 10
-числа каждого месяца») expand through :mod:`dateutil.rrule`; each rrule
+числа каждого месяца») are :class:`~roadmap.deadlines.recurrence.Rec`: each
 generates the ``due`` dates and a small function gives each window's start.
-All dates are naive ``date``/midnight ``datetime`` values.
 """
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from functools import lru_cache
 
-from dateutil.rrule import MONTHLY, YEARLY, rrule, weekday
+from dateutil.rrule import MONTHLY, YEARLY, weekday
 
-from roadmap.deadlines.grammar import Group, Item, Part, Unit
+from roadmap.deadlines.atoms import Atom, Flag, Group, Item, Part, Unit
+from roadmap.deadlines.recurrence import (
+    Rec,
+    StartOf,
+    dues,
+    month_end,
+    no_start,
+    rule_text,
+    same_day,
+    shift_months,
+)
 from roadmap.i18n import _
 from roadmap.model import SchoolYear
-
-StartOf = Callable[[date], date | None]
-
-
-def month_end(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1]
-
-
-def shift_months(day: date, back: int, first: int) -> date:
-    """The day ``first`` (clamped) of the month ``back`` months before ``day``'s."""
-    index = day.year * 12 + day.month - 1 - back
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(first, month_end(year, month)))
 
 
 def _fmt(day: date | None) -> str:
     return day.strftime("%d.%m.%Y") if day else "…"
-
-
-@dataclass
-class Rec:
-    """One recurrence: the rrule of due dates and how to find each start."""
-
-    freq: int
-    start_of: StartOf
-    bymonth: tuple[int, ...] | None = None
-    bymonthday: int | tuple[int, ...] | None = None
-    byweekday: weekday | None = None
-    bysetpos: int | None = None
-    clip_end: bool = False  # whole years: cut the last one at the period end
-
-    def rule(self, lo: date, hi: date) -> rrule:
-        return rrule(
-            self.freq,
-            # naive dates on both ends: rrule turns them into naive midnights
-            dtstart=lo,
-            until=hi,
-            bymonth=self.bymonth,
-            bymonthday=self.bymonthday,
-            byweekday=self.byweekday,
-            bysetpos=self.bysetpos,
-            cache=False,
-        )
 
 
 @dataclass
@@ -122,7 +88,7 @@ class Expander:
         until = hi.replace(year=hi.year + 1, day=min(hi.day, 28)) if rec.clip_end else hi
         exact = True
         count = 0
-        for due in _dues(
+        for due in dues(
             rec.freq, rec.bymonth, rec.bymonthday, rec.byweekday, rec.bysetpos, lo, until
         ):
             start = rec.start_of(due)
@@ -138,7 +104,7 @@ class Expander:
         if count:
             self.out.sources += 1
             if exact:
-                self.out.rules.append(_rule_text(rec.rule(lo, hi)))
+                self.out.rules.append(rule_text(rec, hi))
             else:
                 self.out.rules.append("")
 
@@ -180,8 +146,52 @@ class Expander:
         return Rec(YEARLY, start_of, (12, em), -1)
 
     # -- atoms -----------------------------------------------------------
+    def frames(self, atoms: list[Atom]) -> tuple[list[Atom], list[tuple[date, date]]]:
+        """Rules 30 and 31: years that qualify the rest of a part («2025–2026
+        ежемесячно», «Май, ежегодно с 2024») → the other atoms, with yearless
+        dated groups bound to those years, and the spans the rhythms run in."""
+        yearly = any(isinstance(a, Flag) and a.kind == "yearly" for a in atoms)
+        rhythms = [a for a in atoms if isinstance(a, Unit) and a.kind != "period"]
+        frames = [
+            a
+            for a in atoms
+            if isinstance(a, Group)
+            and not a.items
+            and a.years
+            and a.school is None
+            and not a.deadline
+            and not a.within
+            and (rhythms or (yearly and (a.open_from or a.yearly)))
+        ]
+        if not frames:
+            return atoms, []
+        spans: list[tuple[int, int]] = []
+        for frame in frames:
+            for first, last in frame.years:
+                if frame.open_from:  # «с 2024»: to the end of the plan period
+                    first, last = max(first, self.lo.year), max(last, self.hi.year)
+                spans.append((first, last))
+        out: list[Atom] = []
+        bound = False
+        for atom in atoms:
+            if atom in frames or (isinstance(atom, Flag) and atom.kind == "yearly"):
+                continue  # the years (and «ежегодно») are consumed by the frame
+            if (
+                isinstance(atom, Group)
+                and atom.items
+                and not atom.years
+                and atom.school is None
+                and all(it.sy is None and it.ey is None for it in atom.items)
+            ):
+                atom = replace(atom, years=spans, open_from=False)
+                bound = True
+            out.append(atom)
+        if not rhythms and not bound:
+            return atoms, []
+        return out, [(date(a, 1, 1), date(b, 12, 31)) for a, b in spans]
+
     def part(self, part: Part, prior: bool) -> None:
-        atoms = part.atoms
+        atoms, frames = self.frames(part.atoms)
         groups = [a for a in atoms if isinstance(a, Group)]
         scope: tuple[date, date] | None = None
         named = [g for g in groups if g.school is not None and not g.items and not g.years]
@@ -199,7 +209,12 @@ class Expander:
                 self.group(atom, scope)
                 self.out.understood = True
             elif isinstance(atom, Unit):
-                self.unit(atom, units=[a for a in atoms if isinstance(a, Unit)])
+                units = [a for a in atoms if isinstance(a, Unit)]
+                if frames and atom.kind != "period":
+                    for lo, hi in frames:
+                        self.framed(atom, units, lo, hi)
+                else:
+                    self.unit(atom, units)
                 self.out.understood = True
             elif atom.kind == "yearly":
                 self.out.understood = True
@@ -220,6 +235,16 @@ class Expander:
                     ).format(rhythm=atom.text),
                     note=True,
                 )
+
+    def framed(self, unit: Unit, units: list[Unit], lo: date, hi: date) -> None:
+        """A rhythm in the named years only (rule 30), inside the plan period."""
+        outer = self.lo, self.hi
+        self.lo, self.hi = max(lo, self.lo), min(hi, self.hi)
+        try:
+            if self.lo <= self.hi:
+                self.unit(unit, units)
+        finally:
+            self.lo, self.hi = outer
 
     def standing(self) -> None:
         """«постоянно»: the whole period, or after what came before («далее постоянно»)."""
@@ -263,13 +288,19 @@ class Expander:
             self.recur(self.year_rec())
         elif kind == "school_year":
             self.recur(self.school_year_rec())
+        elif kind == "report":
+            self.report(unit, units)
         elif kind == "quarter":
+            if any(u.kind == "report" for u in units):
+                return  # «ежеквартально, до 5 числа месяца, следующего за отчётным»
             self.recur(Rec(YEARLY, lambda d: shift_months(d, 2, 1), (3, 6, 9, 12), -1))
         elif kind == "month":
-            if any(u.kind in ("monthday", "wdmonth") for u in units):
+            if any(u.kind in ("monthday", "wdmonth", "report") for u in units):
                 return  # «ежемесячно до 10 числа»: the day says it all
             self.recur(Rec(MONTHLY, lambda d: date(d.year, d.month, 1), None, -1))
         elif kind == "half":
+            if any(u.kind == "report" for u in units):
+                return
             self.recur(self.half_rec())
         elif kind == "term":
             backs = {10: 1, 12: 1, 3: 2, 5: 1}
@@ -280,7 +311,7 @@ class Expander:
             self.recur(Rec(YEARLY, lambda d: shift_months(d, 2, 1), (11, 2, 5), -1))
         elif kind == "monthday":
             day = unit.a
-            start_of: StartOf = _no_start if unit.deadline else _same_day
+            start_of: StartOf = no_start if unit.deadline else same_day
             if day <= 28:
                 self.recur(Rec(MONTHLY, start_of, None, day))
             else:
@@ -290,9 +321,29 @@ class Expander:
             nth, wd, month = unit.a, unit.b, unit.c
             byweekday = weekday(wd, nth)
             if month:
-                self.recur(Rec(YEARLY, _same_day, (month,), None, byweekday))
+                self.recur(Rec(YEARLY, same_day, (month,), None, byweekday))
             else:
-                self.recur(Rec(MONTHLY, _same_day, None, None, byweekday))
+                self.recur(Rec(MONTHLY, same_day, None, None, byweekday))
+
+    def report(self, unit: Unit, units: list[Unit]) -> None:
+        """Rule 25: one due date after each reporting period of the plan
+        period — day ``a`` of the month after it, or of month ``b`` next."""
+        months = unit.c or next(
+            (_RHYTHM_MONTHS[u.kind] for u in units if u.kind in _RHYTHM_MONTHS), 1
+        )
+        index = (self.lo.year * 12 + self.lo.month - 1) // months * months
+        last = self.hi.year * 12 + self.hi.month - 1
+        while index <= last:
+            end_year, end_month0 = divmod(index + months - 1, 12)
+            if unit.b:
+                year = end_year if unit.b > end_month0 + 1 else end_year + 1
+                month = unit.b
+            else:
+                year, month0 = divmod(index + months, 12)
+                month = month0 + 1
+            self.explicit(None, date(year, month, min(unit.a, month_end(year, month))))
+            index += months
+        self.out.sources += 1
 
     # -- groups ----------------------------------------------------------
     def group(self, group: Group, scope: tuple[date, date] | None) -> None:
@@ -309,7 +360,8 @@ class Expander:
         for item in group.items:
             if item.half:
                 item = self.half_item(
-                    item, calendar_year=bool(years) and group.school is None,
+                    item,
+                    calendar_year=bool(years) and group.school is None,
                     school=group.school is not None,
                 )
             if years:
@@ -327,7 +379,9 @@ class Expander:
                 self.open_yearless(item, scope)
             return
         if not group.yearly and scope is None:
-            self.out.warn(_("Год не указан: срок повторяется в каждом году периода плана"), note=True)
+            self.out.warn(
+                _("Год не указан: срок повторяется в каждом году периода плана"), note=True
+            )
         lo, hi = scope if scope else (self.lo, self.hi)
         whole = [
             t for t in templates if t.sm == t.em and t.sd == 1 and t.ed == 0 and not group.deadline
@@ -363,7 +417,7 @@ class Expander:
         if deadline == "start" and not item.single_day:
             due_month, due_day = item.sm, item.sd
         if item.single_day or (deadline and due_day > 0 and item.sd == item.ed):
-            start_of: StartOf = _same_day
+            start_of: StartOf = same_day
         else:
             back = (item.em - item.sm) % 12
             if back == 0 and item.ed and item.sd > item.ed:
@@ -371,7 +425,7 @@ class Expander:
             sd = item.sd
             start_of = lambda d: shift_months(d, back, sd)  # noqa: E731
         if deadline:
-            start_of = _no_start
+            start_of = no_start
         return Rec(YEARLY, start_of, (due_month,), due_day)
 
     def dated(self, item: Item, group: Group, year: int | None) -> None:
@@ -424,6 +478,8 @@ class Expander:
             self.out.sources += 1
             return
         for first, last in group.years:
+            if group.yearly and group.open_from:  # «ежегодно с 2024» (rule 31)
+                first, last = max(first, self.lo.year), max(last, self.hi.year)
             if group.yearly:
                 rec = Rec(YEARLY, lambda d: date(d.year, 1, 1), (12,), 31, clip_end=True)
                 lo, hi = date(first, 1, 1), date(last, 12, 31)
@@ -447,29 +503,8 @@ class Expander:
             self.out.sources += 1
 
 
-@lru_cache(maxsize=1024)
-def _dues(
-    freq: int,
-    bymonth: tuple[int, ...] | None,
-    bymonthday: int | tuple[int, ...] | None,
-    byweekday: weekday | None,
-    bysetpos: int | None,
-    lo: date,
-    hi: date,
-) -> tuple[date, ...]:
-    """The due dates of one recurrence. Memoised: many phrases of a plan share
-    a period, and rrule's iteration is the costliest step of the engine."""
-    rule = rrule(
-        freq,
-        dtstart=lo,
-        until=hi,
-        bymonth=bymonth,
-        bymonthday=bymonthday,
-        byweekday=byweekday,
-        bysetpos=bysetpos,
-        cache=False,
-    )
-    return tuple(moment.date() for moment in rule)
+#: the reporting period of a phrase's rhythm («ежеквартально, до 5 числа …»)
+_RHYTHM_MONTHS = {"month": 1, "quarter": 3, "half": 6}
 
 
 def _one_year(day: date) -> timedelta:
@@ -477,24 +512,3 @@ def _one_year(day: date) -> timedelta:
         return day - day.replace(year=day.year - 1)
     except ValueError:
         return day - day.replace(year=day.year - 1, day=28)
-
-
-def _same_day(day: date) -> date | None:
-    return day
-
-
-def _no_start(day: date) -> date | None:
-    return None
-
-
-def _rule_text(rule: rrule) -> str:
-    """The RRULE value of ``rule`` with a DATE-valued UNTIL (all-day deadlines)."""
-    for line in str(rule).splitlines():
-        if line.startswith("RRULE:"):
-            parts = []
-            for piece in line[len("RRULE:") :].split(";"):
-                if piece.startswith("UNTIL="):
-                    piece = piece[:14]
-                parts.append(piece)
-            return ";".join(parts)
-    return ""

@@ -4,12 +4,12 @@ A phrase is split into parts at «;». Inside a part, an on-demand marker
 («по мере …», «по необходимости», «после приказа» …) claims the rest of the
 part. What remains is read left to right into atoms:
 
-- a :class:`Group`: dated items (days, months, ranges, quarters, parts of a
+- a :class:`~roadmap.deadlines.atoms.Group`: dated items (days, months, ranges, quarters, parts of a
   month, seasons) followed by the years they apply to («Октябрь, март
   2023, 2024 гг.»), or years alone («2021-2024 гг.»);
-- a :class:`Unit`: a rhythm with a calendar meaning («ежеквартально», «в
+- a :class:`~roadmap.deadlines.atoms.Unit`: a rhythm with a calendar meaning («ежеквартально», «в
   течение года», «до 10 числа каждого месяца», «первая пятница месяца»);
-- a :class:`Flag`: «ежегодно», «постоянно», a finer rhythm («еженедельно»).
+- a :class:`~roadmap.deadlines.atoms.Flag`: «ежегодно», «постоянно», a finer rhythm («еженедельно»).
 
 Words that match nothing are collected in ``ignored`` for a warning.
 """
@@ -18,68 +18,19 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from functools import lru_cache
 
+from roadmap.deadlines.atoms import Flag, Group, Item, Part, Unit
 from roadmap.deadlines.normalize import Tok, joined, tokenize
 from roadmap.model import SchoolYear
 
+#: «в период проведения …», «реализации …»: what is held is an event
+_HELD = ("проведени", "реализаци", "работы")
 
-@dataclass
-class Item:
-    """A stretch of the calendar without (or with its own) year: from
-    ``sm``/``sd`` to ``em``/``ed`` (``ed`` 0 = last day of the month)."""
-
-    sm: int
-    sd: int
-    em: int
-    ed: int
-    sy: int | None = None
-    ey: int | None = None
-    single_day: bool = False
-    half: int = 0  # a half-year: its months depend on the plan's kind of year
-    ranged: bool = False  # both ends named («с 1 по 15 сентября»): never open-ended
-
-
-@dataclass
-class Group:
-    items: list[Item]
-    years: list[tuple[int, int]]
-    deadline: str | None = None  # "start" («до мая») or "end» («до конца мая», days)
-    open_from: bool = False
-    within: bool = False
-    yearly: bool = False
-    school: int | None = None  # a named school year (its first calendar year)
-    text: str = ""
-
-
-@dataclass
-class Unit:
-    kind: str  # period year school_year quarter month half term trimester monthday wdmonth
-    a: int = 0
-    b: int = 0
-    c: int = 0
-    deadline: bool = False
-
-
-@dataclass
-class Flag:
-    kind: str  # yearly standing rhythm
-    text: str = ""
-
-
-Atom = Group | Unit | Flag
-
-
-@dataclass
-class Part:
-    atoms: list[Atom] = field(default_factory=list)
-    on_demand: bool = False
-    weak_on_demand: bool = False
-    ignored: list[str] = field(default_factory=list)
-    times: list[str] = field(default_factory=list)
-    invalid: list[str] = field(default_factory=list)
-
-
+#: «3 недели января» is a week of a month (rule 24), not a duration
+_NOT_OF_MONTH = (
+    r"(?!\w* (?:январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр))"
+)
 _NOT_PLAN = r"(?!(?:\w+ )?(?:план|график|расписан|календар))"
 _STRONG = re.compile(
     r"\b(?:по мере|по необходимости|при необходимости|в случае|по запрос\w*|"
@@ -87,10 +38,12 @@ _STRONG = re.compile(
     r"по требованию|по факту|по приглашению|по решению|по распоряжению|"
     r"в соответствии со? " + _NOT_PLAN + r"|согласно " + _NOT_PLAN + r"|"
     r"в (?:установленные )?сроки|в установленн\w+ срок\w*|"
-    r"после (?!\d)|с момента|со дня|по окончании|по завершении|накануне|"
+    r"после (?!\d|отчетн)|с момента|со дня|по окончании|по завершении|накануне|"
     r"через (?:\d+ )?(?:\w+ )?(?:дн|день|недел|месяц|год|час)|"
     r"за (?:\d+ )?(?:\w+ )?(?:дн|день|недел|месяц|год)\w* до\b|"
-    r"в течение \d+(?: - \d+)? (?:\w+ )?(?:дн|день|недел|месяц|час|рабоч|календарн)|"
+    r"в течение \d+(?: - \d+)? (?:\w+ )?(?:дн|день|недел"
+    + _NOT_OF_MONTH
+    + r"|месяц|час|рабоч|календарн)|"
     r"в день (?!\d)|не позднее \d+ (?:\w+ )?(?:дн|день|недел|месяц)\w* (?:после|с|со|от)\b)"
 )
 _WEAK = re.compile(
@@ -104,7 +57,7 @@ _FILLERS = frozenset(
 )  # fmt: skip
 _FILLER_WORDS = frozenset(
     {"местному", "местного", "времени", "мск", "включительно", "ежегодной", "т", "е",
-     "года", "текущего", "текущем", "следующего", "отчетного", "отчетным", "за"}
+     "года", "текущего", "текущем", "за", "начиная"}
 )  # fmt: skip
 _SEPARATORS = frozenset({",", "and", "."})
 
@@ -174,6 +127,13 @@ class Parser:
                 seg_start = self.toks[lo].pos
                 seg_end = self.toks[hi - 1].pos + len(self.toks[hi - 1].text)
                 segment = self.norm[seg_start:seg_end]
+                event = self.event_end(lo, hi)
+                if event is not None:
+                    # «с 1 апреля до окончания конкурса» (rule 31): open towards an event
+                    cut = self.toks[event].pos - seg_start
+                    part.event_end = segment[cut:]
+                    segment = segment[:cut]
+                    end = event
                 strong = _STRONG.search(segment)
                 weak = _WEAK.search(segment)
                 if strong is not None:
@@ -186,6 +146,25 @@ class Parser:
                 out.append(part)
             lo = hi + 1
         return out
+
+    def event_end(self, lo: int, hi: int) -> int | None:
+        """Where «по завершении проекта» / «до окончания конкурса» ends a range
+        opened by «с …» in tokens ``lo:hi`` (the end is an undated event)."""
+        toks = self.toks
+        opened = False
+        for k in range(lo, hi - 2):
+            kw = _kw(toks[k])
+            if kw == "from":
+                opened = True
+            elif (
+                opened
+                and kw in ("to", "until")
+                and toks[k + 1].text.startswith(("окончани", "завершени", "конц"))
+                and toks[k + 2].kind == "word"
+                and toks[k + 2].lex is None
+            ):
+                return k
+        return None
 
     # -- atoms -----------------------------------------------------------
     def read(self, lo: int, hi: int, part: Part) -> None:
@@ -259,7 +238,19 @@ class Parser:
                     part.atoms.append(Unit(_UNIT_OF[name]))
                     i = j + 1
                     within = False
+                else:
+                    got = self.event(j)
+                    if got is not None:  # «в течение месячника» (rule 32)
+                        part.atoms.append(Unit("period"))
+                        i, within = got, False
                 continue
+            if kw == "in" and self.kw(i + 1) in ("course", "dayunit"):
+                # «в ходе проведения недели», «в дни проведения декады» (rule 32)
+                got = self.event(i + 2, named=self.kw(i + 1) == "course")
+                if got is not None:
+                    part.atoms.append(Unit("period"))
+                    i = got
+                    continue
             if kw == "whole" and self.kw(i + 1) == "period":
                 part.atoms.append(Unit("period"))
                 i = self._skip_realisation(i + 2)
@@ -311,6 +302,14 @@ class Parser:
             if found is not None:
                 group, i = found
                 group.text = " ".join(t.text for t in toks[start:i])
+                report = self.reporting(i + 1) if self.kw(i) == "yearword" else None
+                day = group.items[0] if len(group.items) == 1 and not group.years else None
+                if report is not None and day is not None and day.single_day and day.sy is None:
+                    # «до 15 января года, следующего за отчётным» (rule 25)
+                    months, i = report
+                    part.atoms.append(Unit("report", day.sd, day.sm, months or 12))
+                    deadline, within, open_from = None, False, False
+                    continue
                 part.atoms.append(group)
                 deadline, within, open_from = None, False, False
                 continue
@@ -323,12 +322,28 @@ class Parser:
             i += 1
 
     def _skip_realisation(self, i: int) -> int:
-        """«… периода реализации программы»: the name of what is realised is a remark."""
-        if i < self.hi and self.toks[i].text.startswith("реализаци"):
-            i += 1
-            while i < self.hi and self.toks[i].kind == "word" and self.toks[i].lex is None:
-                i += 1
-        return i
+        """«… периода реализации программы», «в период проведения акции»: the
+        name of what is realised or held is a remark."""
+        got = self.event(i)
+        return i if got is None else got
+
+    def event(self, i: int, named: bool = False) -> int | None:
+        """An undated event of the plan's own («месячника», «проведения
+        недели», «акции по …») starting at ``i`` → the index after its name.
+        ``named``: the words before («в ходе …») already say an event follows,
+        so «недели», «декады» name it too."""
+        toks = self.toks
+        j = i
+        held = j < self.hi and toks[j].text.startswith(_HELD)
+        if held:
+            j += 1
+        if j < self.hi and self.kw(j) in ("weekunit", "decade") and (held or named):
+            j += 1  # «проведения недели»: the week is the event's name
+        elif j >= self.hi or toks[j].kind != "word" or toks[j].lex is not None:
+            return j if held else None
+        while j < self.hi and toks[j].kind == "word" and toks[j].lex is None:
+            j += 1
+        return j
 
     # -- rhythms ---------------------------------------------------------
     def rhythm(self, i: int, part: Part) -> int | None:
@@ -338,7 +353,7 @@ class Parser:
         kw = self.kw(i)
         count = 1
         j = i
-        if toks[i].kind == "num" and self.kw(i + 1) == "times":
+        if toks[i].kind == "num" and not _is_year(toks[i]) and self.kw(i + 1) == "times":
             count = toks[i].num
             j = i + 1
         elif kw in ("one", "two", "three", "four") and self.kw(i + 1) == "times":
@@ -420,12 +435,40 @@ class Parser:
         if not (_is_day(toks[i]) and self.kw(i + 1) == "dom"):
             return None
         j = i + 2
+        if self.kw(j) == "next" and self.kw(j + 1) == "monthunit":
+            # «до 5 числа следующего месяца»: after each reporting period
+            part.atoms.append(Unit("report", toks[i].num, 0, 0))
+            return j + 2
         if self.kw(j) == "each":
             j += 1
         if self.kw(j) == "monthunit":
             j += 1
+        got = self.reporting(j)
+        if got is not None:
+            months, j = got
+            part.atoms.append(Unit("report", toks[i].num, 0, months))
+            return j
         part.atoms.append(Unit("monthday", toks[i].num, deadline=deadline))
         return j
+
+    def reporting(self, j: int) -> tuple[int, int] | None:
+        """«, следующего за отчётным (кварталом)», «после отчётного периода»
+        (rule 25) at ``j`` → (months in the reporting period, 0 when the
+        rhythm of the phrase says it; the index after), or None."""
+        if self.kind(j) == ",":
+            j += 1
+        if self.kw(j) == "next" and self.kw(j + 1) == "for":
+            j += 2
+        elif self.kw(j) == "after":
+            j += 1
+        else:
+            return None
+        if self.kw(j) != "reporting":
+            return None
+        months = _REPORT_MONTHS.get(self.kw(j + 1) or "")
+        if months is not None:
+            return months, j + 2
+        return 0, j + 1
 
     # -- dated groups ----------------------------------------------------
     def group(
@@ -562,6 +605,64 @@ class Parser:
                     return (m, 1, 0, None), (j + 1 if self.kw(j) == "yearword" else j)
         return None
 
+    def part_of_year(self, i: int, n: int) -> tuple[Item, int] | None:
+        """«I квартал», «1-2 квартал», «II полугодие», «3 четверть», «второй
+        триместр», «1 декада марта», «3–4 недели ноября»; in a list («I, III
+        кв.», «1 и 3 декады мая») each number takes the unit written last."""
+        toks = self.toks
+        j = i + 1
+        n2 = n
+        if self.kind(j) == "-" and j + 1 < self.hi and _small(toks[j + 1]) is not None:
+            n2 = _small(toks[j + 1]) or n
+            j += 2
+        at = j if self.kw(j) in _PART_UNITS else self.shared_unit(j)
+        if at is None:
+            return None
+        unit = self.kw(at)
+        end = at + 1 if at == j else j  # a listed number leaves the unit to the last one
+        if unit in ("decade", "weekunit"):
+            # (rule 24) the month follows the unit
+            month = _month(toks[at + 1]) if at + 1 < self.hi else None
+            spans = _DECADES if unit == "decade" else _WEEKS
+            if month is None or not 1 <= n <= n2 <= len(spans):
+                return None
+            return Item(month, spans[n - 1][0], month, spans[n2 - 1][1]), end + (at == j)
+        if unit == "quarter" and 1 <= n <= n2 <= 4:
+            return Item(3 * n - 2, 1, 3 * n2, 0), end
+        if unit == "half" and 1 <= n <= n2 <= 2:
+            if n != n2:
+                return Item(1, 1, 12, 0), end
+            return Item(1 if n == 1 else 7, 1, 6 if n == 1 else 12, 0, half=n), end
+        if unit == "term" and 1 <= n <= n2 <= 4:
+            terms = [(9, 10), (11, 12), (1, 3), (4, 5)]
+            return Item(terms[n - 1][0], 1, terms[n2 - 1][1], 0), end
+        if unit == "trimester" and 1 <= n <= n2 <= 3:
+            tri = [(9, 11), (12, 2), (3, 5)]
+            return Item(tri[n - 1][0], 1, tri[n2 - 1][1], 0), end
+        return None
+
+    def shared_unit(self, j: int) -> int | None:
+        """The unit word that ends a list of small numbers starting at ``j``
+        («, III кв.»), or None."""
+        seen_sep = False
+        while j < self.hi:
+            tok = self.toks[j]
+            if tok.kind == "," or _kw(tok) == "and":
+                seen_sep = True
+            elif tok.kind != "-" and _small(tok) is None:
+                break
+            j += 1
+        return j if seen_sep and self.kw(j) in _PART_UNITS else None
+
+    def range_end(self, k: int, range_words: bool) -> int | None:
+        """Where the second end of a range starts after ``k``: past «-», «- по»,
+        or (with ``range_words``, after «с») «по» / «до»; None if no range."""
+        if self.kind(k) == "-":
+            return k + 2 if self.kw(k + 1) in ("to", "until") else k + 1
+        if range_words and self.kw(k) in ("to", "until"):
+            return k + 1
+        return None
+
     def item(self, i: int, range_words: bool) -> tuple[Item, int] | None:
         toks = self.toks
         hi = self.hi
@@ -577,38 +678,25 @@ class Parser:
             return Item(sm, 1, em, 0), j
         # «I квартал», «1-2 квартал», «II полугодие», «3 четверть», «второй триместр»
         n = _small(tok)
+        if n == -1 and self.kw(i + 1) == "decade":
+            n = 3  # «последняя декада» is the third
         if n is not None and n >= 1:
-            j = i + 1
-            n2 = n
-            if self.kind(j) == "-" and j + 1 < hi and _small(toks[j + 1]) is not None:
-                n2 = _small(toks[j + 1]) or n
-                j += 2
-            unit = self.kw(j)
-            if unit == "quarter" and 1 <= n <= n2 <= 4:
-                return Item(3 * n - 2, 1, 3 * n2, 0), j + 1
-            if unit == "half" and 1 <= n <= n2 <= 2:
-                if n != n2:
-                    return Item(1, 1, 12, 0), j + 1
-                return Item(1 if n == 1 else 7, 1, 6 if n == 1 else 12, 0, half=n), j + 1
-            if unit == "term" and 1 <= n <= n2 <= 4:
-                terms = [(9, 10), (11, 12), (1, 3), (4, 5)]
-                return Item(terms[n - 1][0], 1, terms[n2 - 1][1], 0), j + 1
-            if unit == "trimester" and 1 <= n <= n2 <= 3:
-                tri = [(9, 11), (12, 2), (3, 5)]
-                return Item(tri[n - 1][0], 1, tri[n2 - 1][1], 0), j + 1
-        # «3 — 7 октября», «с 1 по 15 сентября»
-        if (
-            _is_day(tok)
-            and i + 3 < hi + 1
-            and (self.kind(i + 1) == "-" or self.kw(i + 1) in ("to", "until"))
-            and i + 2 < hi
-            and _is_day(toks[i + 2])
-        ):
-            got = self.point(i + 2)
-            if got is not None and got[0][1] == got[0][2] and got[0][3] is None:
-                (m, d, _, _), j = got
-                if _month(toks[i + 3]) is not None:
-                    return Item(m, tok.num, m, d, ranged=True), j
+            got_part = self.part_of_year(i, n)
+            if got_part is not None:
+                return got_part
+        # «3 — 7 октября», «с 1 по 15 сентября», «5-9.10.2025», «5 – по 9.10»
+        after = self.range_end(i + 1, True) if _is_day(tok) else None
+        if after is not None and after < hi and _is_day(toks[after]):
+            got = self.point(after)
+            if got is not None and got[0][1] == got[0][2]:
+                (m, d, _, y), j = got
+                if _month(toks[after + 1]) is not None or self.kind(after + 1) == ".":
+                    if tok.num <= d:
+                        return Item(m, tok.num, m, d, sy=y, ey=y, ranged=True), j
+                    # «28-4.03»: the first day is in the month before
+                    sm = m - 1 or 12
+                    sy = y - 1 if y is not None and m == 1 else y
+                    return Item(sm, tok.num, m, d, sy=sy, ey=y, ranged=True), j
         got = self.point(i)
         if got is None:
             return None
@@ -623,8 +711,9 @@ class Parser:
             if dash and k2 + 1 < hi and self.point(k2 + 1) is not None:
                 own_year = toks[k].num
                 k = k2
-        if self.kind(k) == "-" or (range_words and self.kw(k) in ("to", "until")):
-            got2 = self.point(k + 1) if k + 1 < hi else None
+        after = self.range_end(k, range_words)
+        if after is not None:
+            got2 = self.point(after) if after < hi else None
             if got2 is not None:
                 (m2, _a2, b2, y2), j2 = got2
                 sy = own_year if own_year is not None else y1
@@ -634,6 +723,15 @@ class Parser:
         return item, j
 
 
+#: days of the decades and weeks of a month (0: the month's last day)
+_DECADES = ((1, 10), (11, 20), (21, 0))
+_WEEKS = ((1, 7), (8, 14), (15, 21), (22, 28), (29, 0))
+
+#: the length of a reporting period named by its unit word
+_REPORT_MONTHS = {"monthunit": 1, "quarter": 3, "half": 6, "yearword": 12, "period": 0}
+
+_PART_UNITS = frozenset({"quarter", "half", "term", "trimester", "decade", "weekunit"})
+
 _UNIT_OF = {
     "monthunit": "month",
     "quarter": "quarter",
@@ -641,6 +739,14 @@ _UNIT_OF = {
     "term": "term",
     "trimester": "trimester",
 }
+
+
+@lru_cache(maxsize=8192)
+def parse_memo(text: str, school_year: SchoolYear, school_years: bool) -> tuple[Part, ...]:
+    """:func:`parse`, memoised by the text: plans across a country write the
+    same phrases over different periods, and the reading does not depend on
+    the period. The parts are shared: expansion only reads them."""
+    return tuple(parse(text, school_year, school_years)[0])
 
 
 def parse(text: str, school_year: SchoolYear, school_years: bool) -> tuple[list[Part], str]:

@@ -48,6 +48,7 @@ for _form in ("май", "мая", "мае", "маю", "маем"):
 MONTH_ABBR = {
     "янв": 1, "фев": 2, "февр": 2, "мар": 3, "апр": 4, "авг": 8,
     "сен": 9, "сент": 9, "окт": 10, "ноя": 11, "нояб": 11, "дек": 12,
+    "июн": 6, "июл": 7,
 }  # fmt: skip
 
 _MONTH_STEM_RE = re.compile(
@@ -55,7 +56,7 @@ _MONTH_STEM_RE = re.compile(
 )
 _LONG_FORMS = [(f, m) for f, m in MONTH_FORMS.items() if len(f) >= 5]
 
-ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 
 _ORD_PATTERNS = [
     (re.compile(r"^перв(ый|ая|ое|ую|ой|ого|ом|ые|ых)$"), 1),
@@ -99,6 +100,9 @@ _KW_EXACT = {
     "день": "dayunit", "дней": "dayunit", "дни": "dayunit", "сутки": "dayunit",
     "суток": "dayunit", "ч": "hour", "час": "hour", "часов": "hour", "часа": "hour",
     "мин": "minute",
+    # abbreviations as printed in tables (rule 26)
+    "кв": "quarter", "полуг": "half", "четв": "term", "трим": "trimester",
+    "нед": "weekunit", "мес": "monthunit", "ходе": "course", "рамках": "course",
 }  # fmt: skip
 
 _KW_PATTERNS = [
@@ -114,6 +118,9 @@ _KW_PATTERNS = [
     (re.compile(r"^триместр(а|е|у|ы|ов|ам|ах|ом)?$"), "trimester"),
     (re.compile(r"^месяц(а|е|у|ы|ев|ам|ах|ем)?$"), "monthunit"),
     (re.compile(r"^недел(я|ю|и|е|ь|ям|ях|ей)$"), "weekunit"),
+    (re.compile(r"^декад(а|ы|е|у|ой|ам|ах)?$"), "decade"),
+    (re.compile(r"^следующ(ий|его|ему|им|ем|ая|ей|ую|ее|ие|их)$"), "next"),
+    (re.compile(r"^отчетн(ый|ого|ому|ым|ом|ая|ой|ую|ое|ые|ых|ыми)$"), "reporting"),
     (re.compile(r"^учебн"), "school"),
     (re.compile(r"^календарн"), "calendar"),
     (re.compile(r"^период(а|е|у|ы|ов|ом)?$"), "period"),
@@ -195,3 +202,40 @@ def classify(word: str) -> Lex | None:
     if month is not None:
         return Lex("month", month)
     return None
+
+
+# Words the grammar reads through phrases (on-demand markers, events,
+# remarks) rather than through :func:`classify`: a letter-spaced word is
+# joined back when it becomes one of these or an exact lexicon form (rule 28).
+_PHRASE_STEMS = (
+    "мере|необходимост|случа|запрос|возникновени|услови|наличи|согласовани|согласно|"
+    "заявк|требовани|факт|приглашени|решени|распоряжени|соответстви|установленн|"
+    "окончани|завершени|накануне|план|график|расписани|программ|проведени|реализаци|"
+    "месячник|акци|конкурс|проект|приказ|отдельн|поступлени|появлени|возможност|"
+    "потребност|местн|времени|включительно|текущ|начиная|работ|утверждени|назначени|"
+    "получени"
+)
+#: a joined word: a stem with at most a Russian ending, never a stem swallowing
+#: the next word («учебногогода»)
+_ENDING = "[а-я]{0,5}"
+_JOINED_RE = re.compile(
+    "(?:"
+    + "|".join(
+        [f"(?:{_PHRASE_STEMS}){_ENDING}"]
+        + [p.pattern.lstrip("^") + _ENDING for p, _ in _KW_PATTERNS if not p.pattern.endswith("$")]
+        + [p.pattern.strip("^$") for p, _ in _KW_PATTERNS if p.pattern.endswith("$")]
+        + [p.pattern.strip("^$") for p, _ in _ORD_PATTERNS + _WEEKDAY_PATTERNS]
+        + [_MONTH_STEM_RE.pattern.strip("^$")]
+    )
+    + ")"
+)
+_EXACT_WORDS = (
+    frozenset(_KW_EXACT) | frozenset(MONTH_FORMS) | frozenset(MONTH_ABBR) | frozenset(WEEKDAY_ABBR)
+)
+
+
+@lru_cache(maxsize=8192)
+def exact_word(word: str) -> bool:
+    """Whether ``word`` is a form the grammar reads exactly (no fuzzy month,
+    no stem with a tail of another word): the test for joining pieces."""
+    return word in _EXACT_WORDS or word in ROMAN or _JOINED_RE.fullmatch(word) is not None

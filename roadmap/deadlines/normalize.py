@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from roadmap.deadlines.lexicon import Lex, classify
+from roadmap.deadlines.lexicon import Lex, classify, exact_word
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _FOOTNOTES = "*¹²³⁴⁵⁶⁷⁸⁹⁰†‡"
@@ -92,22 +92,27 @@ def tokenize(text: str) -> list[Tok]:
     return _repair(raw)
 
 
-def _known(tok: Tok) -> bool:
-    return tok.lex is not None
-
-
 def _repair(raw: list[Tok]) -> list[Tok]:
     out: list[Tok] = []
     i, n = 0, len(raw)
     while i < n:
         tok = raw[i]
         if tok.kind == "word":
-            merged = _merge_broken(raw, i)
-            if merged is not None:
-                tok, i = merged
-                out.append(tok)
-                continue
+            run_end = i + 1
+            while run_end < n and raw[run_end].kind == "word":
+                run_end += 1
+            if run_end - i > 1 and not all(exact_word(t.text) for t in raw[i:run_end]):
+                out.extend(_rejoin(raw[i:run_end]))
+            else:
+                out.extend(raw[i:run_end])
+            i = run_end
+            continue
         if tok.kind == "num":
+            year = _spaced_year(raw, i)
+            if year is not None:
+                out.append(year)
+                i += 4
+                continue
             # «1-й», «3-я», «2-е», «1й»: an ordinal number.
             if (
                 i + 2 < n
@@ -134,46 +139,67 @@ def _repair(raw: list[Tok]) -> list[Tok]:
     return out
 
 
-def _merge_broken(raw: list[Tok], i: int) -> tuple[Tok, int] | None:
-    """Join «сен тябрь» or «г ода» when the joined word is known and the
-    pieces are not all words in their own right."""
-    for width in (3, 2):
-        if i + width > len(raw):
-            continue
-        parts = raw[i : i + width]
-        if any(p.kind != "word" for p in parts):
-            continue
-        if all(_known(p) for p in parts):
-            continue
-        joined = "".join(p.text for p in parts)
-        lex = classify(joined)
-        if lex is None:
-            continue
-        # A fuzzy month match on a joined word is too loose: demand an exact form.
-        if lex.kind == "month" and len(joined) > 4 and joined[:3] not in _MONTH_HEADS:
-            continue
-        return Tok("word", joined, parts[0].space, lex=lex), i + width
-    return None
+def _spaced_year(raw: list[Tok], i: int) -> Tok | None:
+    """«2 0 2 5» (letter-spaced, rule 28) → 2025: exactly four single digits
+    that make a year; shorter runs («1 5») stay apart, they may be a list."""
+    digits = raw[i : i + 4]
+    if len(digits) < 4 or any(t.kind != "num" or len(t.text) != 1 for t in digits):
+        return None
+    if any(not t.space for t in digits[1:]):
+        return None
+    after = raw[i + 4] if i + 4 < len(raw) else None
+    if after is not None and after.kind == "num" and len(after.text) == 1 and after.space:
+        return None
+    text = "".join(t.text for t in digits)
+    if not 1900 <= int(text) <= 2100:
+        return None
+    return Tok("num", text, digits[0].space, num=int(text))
 
 
-_MONTH_HEADS = frozenset(
-    {
-        "янв",
-        "фев",
-        "мар",
-        "апр",
-        "май",
-        "мая",
-        "мае",
-        "июн",
-        "июл",
-        "авг",
-        "сен",
-        "окт",
-        "ноя",
-        "дек",
-    }
-)
+#: the longest run of letter-spaced pieces joined into one word
+_MAX_PIECES = 24
+
+
+def _rejoin(run: list[Tok]) -> list[Tok]:
+    """Words broken by stray spaces («е жего д но», «п о м е р е»), rule 28.
+
+    ``run`` is a sequence of word tokens, at least one of them unknown. The
+    segmentation chosen leaves the fewest letters in unknown words, then makes
+    the fewest words, then joins the fewest pieces; a joined word never
+    swallows the next (see :func:`~roadmap.deadlines.lexicon.exact_word`).
+    """
+    n = len(run)
+    # best[k]: (unknown letters, words, pieces joined, -previous cut) for run[:k]
+    best: list[tuple[int, int, int, int]] = [(0, 0, 0, 0)] + [(1 << 30, 0, 0, 0)] * n
+    for a in range(n):
+        lost, words, joins, _prev = best[a]
+        if lost >= 1 << 30:
+            continue
+        single = run[a]
+        cost = (lost + (0 if exact_word(single.text) else len(single.text)), words + 1, joins, -a)
+        if cost < best[a + 1]:
+            best[a + 1] = cost
+        text = single.text
+        strange = not exact_word(text)  # only a piece that is no word asks for a join
+        for b in range(a + 2, min(n, a + _MAX_PIECES) + 1):
+            text += run[b - 1].text
+            strange = strange or not exact_word(run[b - 1].text)
+            if strange and exact_word(text):
+                cost = (lost, words + 1, joins + b - a, -a)
+                if cost < best[b]:
+                    best[b] = cost
+    out: list[Tok] = []
+    k = n
+    while k > 0:
+        a = -best[k][3]
+        if k - a == 1:
+            out.append(run[a])
+        else:
+            text = "".join(t.text for t in run[a:k])
+            out.append(Tok("word", text, run[a].space, lex=classify(text)))
+        k = a
+    out.reverse()
+    return out
 
 
 def joined(tokens: list[Tok]) -> str:
