@@ -41,14 +41,15 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from roadmap.errors import ConfigError, EvidenceError, StorageError
-from roadmap.i18n import N_, _
+from roadmap.files import kind_of
+from roadmap.i18n import _
 
 #: Bytes read (and hashed, and written) at a time.
 CHUNK_SIZE = 1024 * 1024
@@ -73,13 +74,6 @@ _ENCODED_TYPES = {
 # O_NONBLOCK: if a FIFO or a device is swapped in after lstat(), opening it
 # must not hang waiting for a writer; fstat() then refuses it.
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-_NOT_REGULAR: tuple[tuple[Callable[[int], bool], str], ...] = (
-    (stat.S_ISDIR, N_("каталог")),
-    (stat.S_ISFIFO, N_("именованный канал (FIFO)")),
-    (stat.S_ISCHR, N_("символьное устройство")),
-    (stat.S_ISBLK, N_("блочное устройство")),
-    (stat.S_ISSOCK, N_("сокет")),
-)
 
 
 @dataclass(frozen=True)
@@ -299,14 +293,11 @@ class EvidenceStore:
         if stat.S_ISLNK(st.st_mode):
             raise self._symlink(path)
         if not stat.S_ISREG(st.st_mode):
-            kind = next(
-                (label for test, label in _NOT_REGULAR if test(st.st_mode)), N_("особый файл")
-            )
             raise EvidenceError(
                 _(
                     "«{path}»: это {kind}, а не обычный файл; доказательством может быть только "
                     "обычный файл (или ссылка --url)"
-                ).format(path=path, kind=_(kind))
+                ).format(path=path, kind=kind_of(st.st_mode))
             )
         if st.st_size > self.max_bytes:
             raise self._too_big(path, st.st_size)

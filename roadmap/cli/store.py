@@ -34,7 +34,7 @@ FORMATS = click.Choice(["table", "json"])
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @pass_app
 def load(app: App, paths: tuple[Path, ...]) -> None:
     """Загрузить (или обновить) планы и реестры в базу: PATH — файлы или каталоги.

@@ -1,0 +1,121 @@
+"""Fixed-seed fuzzers of the hostile suite, run as ``python -m tests.hostile.fuzz
+KIND FOLDER N`` inside a bounded child (:mod:`tests.hostile.bounded`).
+
+Each drives the same core the command line calls over ``N`` hostile cases
+and lets any exception escape (a traceback fails the test); it prints
+``cases N`` when all are done.
+
+- ``plans``: mutations of a valid plan (bytes flipped, YAML tokens spliced
+  in, lines repeated, periods stretched) → :func:`roadmap.plans.check_paths`
+  and, for a plan that validates, the expansion ``load`` stores;
+- ``batch``: ``roadmap deadline --batch`` lines (broken JSON, deep nesting,
+  surrogates, bad UTF-8, long lines) → every line answered, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from roadmap.cli import main
+from roadmap.occurrences import occurrence_rows
+from roadmap.plans import check_paths
+from tests.test_validate import GOOD_PLAN, REGISTER
+
+SEED = 18
+TOKENS = [
+    "&a ", "*a", "<<: *a", "!!python/object/apply:os.system ['id']", "\t", "\x00", "'", '"',
+    "[" * 60, "{", "? ", "- ", ": ", "0001-01-01", "9999-12-31", "2024-02-30", "1e400",
+    "-1", "99999999999999999999", "~", "null", "ежемесячно", "ежеквартально до 10 числа",
+    "\u202e", "\ufeff", "%YAML 1.1\n", "---\n", "...\n", "\n" * 3,
+]
+
+
+def mutate(rng: random.Random, text: str) -> bytes:
+    """One hostile variant of ``text``."""
+    how = rng.randrange(5)
+    if how == 0:  # random bytes flipped
+        data = bytearray(text.encode("utf-8"))
+        for _ in range(rng.randint(1, 16)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        return bytes(data)
+    if how == 1:  # YAML tokens spliced in
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(text))
+            text = text[:at] + rng.choice(TOKENS) + text[at:]
+        return text.encode("utf-8")
+    lines = text.splitlines(keepends=True)
+    if how == 2:  # a line or block repeated
+        at = rng.randrange(len(lines))
+        block = lines[at : at + rng.randint(1, 6)]
+        return "".join(lines[:at] + block * rng.randint(2, 400) + lines[at:]).encode("utf-8")
+    if how == 3:  # the period stretched, the deadline recurring
+        start, end = rng.choice(["0001", "1900", "2000", "2023"]), rng.choice(["2030", "2200", "9999"])
+        return (
+            text.replace("start: 2023", f"start: {start}")
+            .replace("end: 2024", f"end: {end}")
+            .replace("deadline: null", f"deadline: {rng.choice(TOKENS[-8:-5])}")
+            .encode("utf-8")
+        )
+    return "".join(rng.sample(lines, len(lines))).encode("utf-8")  # lines shuffled
+
+
+def fuzz_plans(folder: Path, n: int) -> None:
+    rng = random.Random(SEED)
+    (folder / "orgs").mkdir(parents=True, exist_ok=True)
+    (folder / "orgs" / "town.yaml").write_text(REGISTER, encoding="utf-8")
+    path = folder / "town-2023.yaml"
+    for _ in range(n):
+        path.write_bytes(mutate(rng, GOOD_PLAN))
+        catalog, problems = check_paths([path])
+        if any(p.severity == "error" for p in problems):
+            continue
+        for plan in catalog.plans.values():
+            for _row in occurrence_rows(plan, catalog.registers):
+                pass
+
+
+BATCH_LINES: list[bytes] = [
+    b"{", b"[]", b"null", b'"text"', b"\xff\xfe\xfd", b'{"text": 1}', b'{"text": "\\ud800"}',
+    b'{"text": "x", "period": "0001-01-01..9999-12-31"}', b"[" * 100_000, b"{" * 5000,
+    b'{"text": "' + b"a" * 70_000 + b'"}', b'{"text": "\\u0000", "period": 5}',
+]
+GOOD_LINE = {"text": "Ежегодно (май)", "period": "2023-01-01..2026-12-31"}
+
+
+def fuzz_batch(folder: Path, n: int) -> None:
+    rng = random.Random(SEED)
+    lines: list[bytes] = []
+    good = 0
+    for _ in range(n):
+        if rng.random() < 0.3:
+            lines.append(json.dumps(GOOD_LINE, ensure_ascii=False).encode("utf-8"))
+            good += 1
+            continue
+        line = bytearray(rng.choice(BATCH_LINES))
+        for _ in range(rng.randint(0, 3)):
+            if line:
+                line[rng.randrange(len(line))] = rng.randrange(256)
+        lines.append(bytes(line).replace(b"\n", b" ").replace(b"\r", b" ") or b"{")
+    path = folder / "batch.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = CliRunner().invoke(main, ["--lang", "ru", "deadline", "--batch", str(path)],
+                                catch_exceptions=False)
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    expected = [line for line in lines if line.strip()]
+    assert len(answers) == len(expected), (len(answers), len(expected))
+    assert sum("occurrences" in a for a in answers) >= good
+    assert result.exit_code == (1 if len(answers) > good else 0)
+
+
+def main_(kind: str, folder: str, n: str) -> None:
+    {"plans": fuzz_plans, "batch": fuzz_batch}[kind](Path(folder), int(n))
+    sys.stdout.write(f"cases {n}\n")
+
+
+if __name__ == "__main__":
+    main_(*sys.argv[1:])
