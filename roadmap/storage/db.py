@@ -106,11 +106,25 @@ def open_engine(
             )
         ) from err
     except DBAPIError as err:  # the server is down, refuses the login, ...
+        if isinstance(err.orig, sqlite3.DatabaseError) and not isinstance(
+            err.orig, sqlite3.OperationalError
+        ):  # «file is not a database», «malformed»: the file, not the access
+            from roadmap.storage.health import damaged
+
+            raise damaged(str(make_url(url).database), str(err.orig)) from err
         shown = make_url(url).render_as_string(hide_password=True)
+        if "already exists" in str(err.orig):  # tables without their version
+            from roadmap.storage.health import drifted
+
+            raise drifted(shown, _("нет таблицы {table}").format(table="alembic_version")) from err
         reason = str(err.orig or err).strip().splitlines()[0]
         raise StorageError(
             _("Не удаётся открыть базу данных {url}: {reason}").format(url=shown, reason=reason)
         ) from err
+    except UnicodeDecodeError as err:  # SQLite's message quoted a damaged schema
+        from roadmap.storage.health import damaged
+
+        raise damaged(str(make_url(url).database), "malformed database schema") from err
     except OSError as err:
         raise StorageError(
             _("Каталог данных недоступен: {path}: {reason}").format(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import backend, db_url  # noqa: F401  (fixtures)
 from tests.fixtures import cli_env, process_env
 
 

@@ -9,13 +9,20 @@ and lets any exception escape (a traceback fails the test); it prints
   in, lines repeated, periods stretched) → :func:`roadmap.plans.check_paths`
   and, for a plan that validates, the expansion ``load`` stores;
 - ``batch``: ``roadmap deadline --batch`` lines (broken JSON, deep nesting,
-  surrogates, bad UTF-8, long lines) → every line answered, in order.
+  surrogates, bad UTF-8, long lines) → every line answered, in order;
+- ``pages``: copies of a loaded SQLite database with one page of random
+  bytes, one page of zeros or 16 bytes flipped → the everyday commands
+  end cleanly, and ``load`` refuses every copy that fails ``quick_check``
+  and leaves it as it was.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+import shutil
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -112,8 +119,71 @@ def fuzz_batch(folder: Path, n: int) -> None:
     assert result.exit_code == (1 if len(answers) > good else 0)
 
 
+PAGE = 4096
+COMMANDS = [
+    ["plans"], ["show", "town-2023"], ["status"], ["report", "town-2023"],
+    ["history", "town-2023"], ["evidence", "verify"], ["ics", "--plan", "town-2023"],
+    ["db", "check"],
+]
+
+
+def _run(data_dir: Path, *args: str) -> int:
+    env = {"ROADMAP_DATA_DIR": str(data_dir), "ROADMAP_DB_URL": None, "ROADMAP_CONFIG": None}
+    result = CliRunner().invoke(main, ["--lang", "ru", *args], env=env, catch_exceptions=False)
+    return result.exit_code
+
+
+def _damage(rng: random.Random, data: bytearray) -> None:
+    page = rng.randrange(1, len(data) // PAGE)  # page 0 is the header: tested alone
+    how = rng.randrange(3)
+    if how == 0:
+        data[page * PAGE : (page + 1) * PAGE] = rng.randbytes(PAGE)
+    elif how == 1:
+        data[page * PAGE : (page + 1) * PAGE] = bytes(PAGE)
+    else:
+        for _ in range(16):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+
+
+def fuzz_pages(folder: Path, n: int) -> None:
+    rng = random.Random(SEED)
+    plans = folder / "plans"
+    (plans / "orgs").mkdir(parents=True)
+    (plans / "town-2023.yaml").write_text(GOOD_PLAN, encoding="utf-8")
+    (plans / "orgs" / "town.yaml").write_text(REGISTER, encoding="utf-8")
+    sound = folder / "sound"
+    assert _run(sound, "load", str(plans)) == 0
+    with sqlite3.connect(sound / "roadmap.db") as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pristine = bytearray((sound / "roadmap.db").read_bytes())
+    refused = 0
+    for case in range(n):
+        data_dir = folder / f"copy-{case}"
+        data_dir.mkdir()
+        data = bytearray(pristine)
+        _damage(rng, data)
+        db = data_dir / "roadmap.db"
+        db.write_bytes(data)
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+            connection.text_factory = bytes
+            try:
+                intact = connection.execute("PRAGMA quick_check").fetchall() == [(b"ok",)]
+            except (sqlite3.DatabaseError, UnicodeDecodeError):  # the message, damaged too
+                intact = False
+        for args in COMMANDS:
+            assert _run(data_dir, *args) in (0, 1), args
+        before = hashlib.sha256(db.read_bytes()).hexdigest()
+        code = _run(data_dir, "load", str(plans))
+        if not intact:
+            assert code == 1, case
+            assert hashlib.sha256(db.read_bytes()).hexdigest() == before, case
+            refused += 1
+        shutil.rmtree(data_dir)
+    assert refused > n // 3, refused  # the damage is real, and refused
+
+
 def main_(kind: str, folder: str, n: str) -> None:
-    {"plans": fuzz_plans, "batch": fuzz_batch}[kind](Path(folder), int(n))
+    {"plans": fuzz_plans, "batch": fuzz_batch, "pages": fuzz_pages}[kind](Path(folder), int(n))
     sys.stdout.write(f"cases {n}\n")
 
 
