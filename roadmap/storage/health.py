@@ -34,12 +34,14 @@ import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from roadmap.errors import StorageError
 from roadmap.i18n import _
+from roadmap.storage.db import read_only_uri
 from roadmap.storage.tables import Base
 
 #: Lines of ``integrity_check`` kept (it can list one per damaged row).
@@ -103,7 +105,8 @@ def _reason(err: BaseException | str) -> str:
 def _sqlite_connect(path: str) -> sqlite3.Connection:
     """A read-only connection of its own (the engine's pool may be the
     thing that broke)."""
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    uri = read_only_uri(Path(path)) or "file:" + quote(str(Path(path).resolve())) + "?mode=ro"
+    connection = sqlite3.connect(uri, uri=True, timeout=30)
     # A damaged page may put any bytes into integrity_check's messages.
     connection.text_factory = lambda raw: raw.decode("utf-8", errors="replace")
     return connection
@@ -111,10 +114,14 @@ def _sqlite_connect(path: str) -> sqlite3.Connection:
 
 def _quick_check(path: str, pragma: str = "quick_check") -> list[str]:
     """The problems ``PRAGMA quick_check``/``integrity_check`` lists
-    (empty when the file is sound); a file too broken to check is one."""
+    (empty when the file is sound); a file too broken to check is one.
+    A file that cannot be opened now (missing, locked) is not called
+    damaged: :class:`sqlite3.OperationalError` is the caller's."""
     try:
         with contextlib.closing(_sqlite_connect(path)) as connection:
             rows = connection.execute(f"PRAGMA {pragma}({MAX_PROBLEMS})").fetchall()
+    except sqlite3.OperationalError:
+        raise
     except sqlite3.DatabaseError as err:  # «file is not a database», «malformed»
         return [str(err)]
     except UnicodeDecodeError:  # SQLite's own message quoted damaged bytes
@@ -134,10 +141,18 @@ def ensure_intact(engine: Engine) -> None:
 
 
 def _ensure_sound_file(engine: Engine) -> None:
-    if engine.dialect.name == "sqlite":
+    if engine.dialect.name != "sqlite":
+        return
+    try:
         problems = _quick_check(str(engine.url.database))
-        if problems:
-            raise damaged(where(engine), _reason(problems[0]))
+    except sqlite3.OperationalError as err:
+        raise StorageError(
+            _("Не удаётся открыть базу данных {url}: {reason}").format(
+                url=where(engine), reason=_reason(err)
+            )
+        ) from err
+    if problems:
+        raise damaged(where(engine), _reason(problems[0]))
 
 
 def explain_failure(engine: Engine, err: BaseException) -> StorageError | None:
@@ -150,14 +165,22 @@ def explain_failure(engine: Engine, err: BaseException) -> StorageError | None:
     location = where(engine)
     sqlite = engine.dialect.name == "sqlite"
     if sqlite:
-        problems = _quick_check(str(engine.url.database))
-        if problems:
-            return damaged(location, _reason(problems[0]))
+        with contextlib.suppress(sqlite3.OperationalError):  # cannot tell: go on
+            problems = _quick_check(str(engine.url.database))
+            if problems:
+                return damaged(location, _reason(problems[0]))
     if isinstance(err, DBAPIError | sqlite3.Error):
         reason = _reason(err)
         lowered = (reason + " " + type(getattr(err, "orig", err)).__name__).lower()
         if any(mark in lowered for mark in _DRIFT_MARKS):
             return drifted(location, reason)
+        if "readonly" in lowered or "read-only" in lowered:
+            return StorageError(
+                _(
+                    "База данных {where} доступна только для чтения (файл или диск защищены "
+                    "от записи): показывать можно, записывать нельзя"
+                ).format(where=location)
+            )
         if sqlite and isinstance(getattr(err, "orig", err), sqlite3.DatabaseError) and (
             "malformed" in lowered or "not a database" in lowered or "decode" in lowered
         ):
@@ -203,7 +226,10 @@ def check_database(engine: Engine) -> CheckReport:
     migrate=False)``), so that a damaged file can still be examined."""
     report = CheckReport(where(engine))
     if engine.dialect.name == "sqlite":
-        report.problems += _quick_check(str(engine.url.database), "integrity_check")
+        try:
+            report.problems += _quick_check(str(engine.url.database), "integrity_check")
+        except sqlite3.OperationalError as err:
+            report.problems.append(_reason(err))
         if report.problems:
             return report  # the schema cannot be read from a broken file
         with contextlib.closing(_sqlite_connect(str(engine.url.database))) as connection:
