@@ -13,10 +13,8 @@ from sqlalchemy import Engine
 
 from roadmap.app import App
 from roadmap.cli.root import main, pass_app
-from roadmap.errors import StorageError
 from roadmap.i18n import _
-from roadmap.storage.db import open_engine
-from roadmap.storage.health import backup_database, check_database
+from roadmap.storage.health import backup_database, check_database, open_existing
 
 
 @main.group("db")
@@ -25,15 +23,7 @@ def db_group() -> None:
 
 
 def _unmigrated(app: App) -> Engine:
-    """The configured database as it is: not created, not upgraded."""
-    url = app.settings.db_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
-        raise StorageError(
-            _("Файла базы данных нет: {path} (его создаёт roadmap load)").format(
-                path=url.removeprefix("sqlite:///")
-            )
-        )
-    return open_engine(url, app.settings.data_dir, migrate=False)
+    return open_existing(app.settings.db_url, app.settings.data_dir)
 
 
 @db_group.command("check")

@@ -37,11 +37,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from roadmap.errors import StorageError
 from roadmap.i18n import _
-from roadmap.storage.db import read_only_uri
+from roadmap.storage.db import open_engine, read_only_uri
 from roadmap.storage.tables import Base
 
 #: Lines of ``integrity_check`` kept (it can list one per damaged row).
@@ -63,6 +64,20 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def open_existing(url: str, data_dir: Path | None = None) -> Engine:
+    """An engine on the database of ``url`` as it is — not created, not
+    migrated — so that a damaged or drifted one can still be examined.
+    A SQLite file that does not exist is a :class:`StorageError`."""
+    parsed = make_url(url) if "://" in url else None
+    if parsed is not None and parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        if not path.is_file():
+            raise StorageError(
+                _("Файла базы данных нет: {path} (его создаёт roadmap load)").format(path=path)
+            )
+    return open_engine(url, data_dir, migrate=False)
 
 
 def where(engine: Engine) -> str:
