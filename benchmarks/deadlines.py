@@ -85,7 +85,7 @@ def time_lines(lines: list[str], new_text: bool) -> float:
         for line in lines:
             if new_text:
                 grammar.parse_memo.cache_clear()
-            result, _ok = batch_line(line)
+            result, _ok = batch_line(line.encode("utf-8"))
             json.dumps(result, ensure_ascii=False)
         best = min(best, time.perf_counter() - t0)
     return best / len(lines) * 1e6

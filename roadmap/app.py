@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from roadmap.errors import RoadmapError
 from roadmap.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -83,6 +84,15 @@ class App:
         return EvidenceStore(
             self.settings.data_dir / "evidence", self.settings["evidence_max_bytes"]
         )
+
+    def explain(self, err: Exception) -> RoadmapError | None:
+        """A clear error for ``err`` when the database this app opened is to
+        blame (damaged, its schema changed by hand); None otherwise."""
+        if "engine" not in self.__dict__:
+            return None
+        from roadmap.storage.health import explain_failure
+
+        return explain_failure(self.engine, err)
 
     def close(self) -> None:
         if "engine" in self.__dict__:

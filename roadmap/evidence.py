@@ -41,14 +41,16 @@ import os
 import re
 import stat
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from roadmap.errors import ConfigError, EvidenceError, StorageError
-from roadmap.i18n import N_, _
+from roadmap.files import kind_of
+from roadmap.i18n import _
 
 #: Bytes read (and hashed, and written) at a time.
 CHUNK_SIZE = 1024 * 1024
@@ -56,6 +58,8 @@ CHUNK_SIZE = 1024 * 1024
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
 #: Schemes :func:`check_url` accepts.
 URL_SCHEMES = ("http", "https")
+#: Longest host name (RFC 1035: 253 characters in text form).
+MAX_HOST_CHARS = 253
 #: Prefix of the temporary files a :meth:`EvidenceStore.put` writes.
 TEMP_PREFIX = ".incoming-"
 
@@ -73,13 +77,6 @@ _ENCODED_TYPES = {
 # O_NONBLOCK: if a FIFO or a device is swapped in after lstat(), opening it
 # must not hang waiting for a writer; fstat() then refuses it.
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-_NOT_REGULAR: tuple[tuple[Callable[[int], bool], str], ...] = (
-    (stat.S_ISDIR, N_("каталог")),
-    (stat.S_ISFIFO, N_("именованный канал (FIFO)")),
-    (stat.S_ISCHR, N_("символьное устройство")),
-    (stat.S_ISBLK, N_("блочное устройство")),
-    (stat.S_ISSOCK, N_("сокет")),
-)
 
 
 @dataclass(frozen=True)
@@ -95,6 +92,9 @@ class Evidence:
     size: int
     media_type: str | None
     path: Path | None = None  # None when read back from a completion record
+    #: True when this :meth:`EvidenceStore.put` wrote the file (it was not
+    #: in the store): :meth:`EvidenceStore.discard` may take it back
+    new: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -178,6 +178,10 @@ def check_url(url: str) -> str:
 
     if not text or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
         raise refuse(_("пустая или с пробелами"))
+    if any(unicodedata.category(ch) == "Cf" for ch in text):
+        # Bidi overrides and invisible characters make a link read as
+        # another one (U+202E turns «fdp.exe» into «exe.pdf»).
+        raise refuse(_("в адресе невидимые или управляющие направлением текста символы"))
     try:
         parts = urlsplit(text)
         _port = parts.port  # raises ValueError on a malformed port
@@ -192,6 +196,14 @@ def check_url(url: str) -> str:
         )
     if not parts.hostname:
         raise refuse(_("не указан сервер"))
+    if len(parts.hostname) > MAX_HOST_CHARS or any(
+        len(label) > 63 for label in parts.hostname.split(".")
+    ):
+        raise refuse(
+            _("имя сервера длиннее {n} символов или его часть длиннее 63").format(
+                n=MAX_HOST_CHARS
+            )
+        )
     if parts.username is not None or parts.password is not None:
         raise refuse(_("в адресе не должно быть имени пользователя и пароля"))
     return text
@@ -284,9 +296,22 @@ class EvidenceStore:
                 before.st_ino,
             ):
                 raise self._changed(path)
-            sha256, size = self._copy_in(path, source, before)
+            sha256, size, new = self._copy_in(path, source, before)
         name = name or path.name
-        return Evidence(sha256, name, size, media_type(name), self.path_for(sha256))
+        return Evidence(sha256, name, size, media_type(name), self.path_for(sha256), new=new)
+
+    def discard(self, evidence: Evidence, *, referenced: Callable[[str], bool]) -> None:
+        """Take back a file :meth:`put` just wrote for a completion that was
+        not recorded (its transaction failed: a lost ``done`` race, a
+        refusal), so that it is not left as a stray. Only a file this put
+        wrote, and only when ``referenced(sha256)`` — asked after the
+        failure — says no completion names it (another ``done`` with the
+        same content may have won)."""
+        if not evidence.new or evidence.path is None or referenced(evidence.sha256):
+            return
+        with contextlib.suppress(FileNotFoundError):
+            evidence.path.unlink()
+            _fsync_dir(evidence.path.parent)
 
     def _chunks(self, source: BinaryIO) -> Iterator[bytes]:
         """The content of ``source``, ``chunk_size`` bytes at a time (a hook
@@ -302,22 +327,22 @@ class EvidenceStore:
         if stat.S_ISLNK(st.st_mode):
             raise self._symlink(path)
         if not stat.S_ISREG(st.st_mode):
-            kind = next(
-                (label for test, label in _NOT_REGULAR if test(st.st_mode)), N_("особый файл")
-            )
             raise EvidenceError(
                 _(
                     "«{path}»: это {kind}, а не обычный файл; доказательством может быть только "
                     "обычный файл (или ссылка --url)"
-                ).format(path=path, kind=_(kind))
+                ).format(path=path, kind=kind_of(st.st_mode))
             )
         if st.st_size > self.max_bytes:
             raise self._too_big(path, st.st_size)
         return st
 
-    def _copy_in(self, path: Path, source: BinaryIO, before: os.stat_result) -> tuple[str, int]:
+    def _copy_in(
+        self, path: Path, source: BinaryIO, before: os.stat_result
+    ) -> tuple[str, int, bool]:
         """Copy and hash ``source`` into a temporary file, then rename it to
-        its hash name; the temporary file never outlives a failure."""
+        its hash name; the temporary file never outlives a failure. Returns
+        the hash, the size, and whether the file was new to the store."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             tmp_fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=TEMP_PREFIX, suffix=".tmp")
@@ -361,7 +386,9 @@ class EvidenceStore:
             try:
                 new_dir = not dest.parent.is_dir()
                 dest.parent.mkdir(exist_ok=True)
-                if self._hash_file(dest) == (sha256, size):
+                existing = self._hash_file(dest)
+                new = existing is None
+                if existing == (sha256, size):
                     tmp.unlink()  # already stored: nothing changes
                 else:
                     os.replace(tmp, dest)
@@ -374,7 +401,7 @@ class EvidenceStore:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
             raise
-        return sha256, size
+        return sha256, size, new
 
     def _hash_file(self, path: Path) -> tuple[str, int] | None:
         """(sha256, size) of the regular file at ``path``; None when there is
@@ -417,6 +444,14 @@ class EvidenceStore:
                 continue
             path = self.path_for(sha256)
             known.add(path)
+            if os.path.islink(path.parent):
+                # A shard that points elsewhere: whatever is there is not ours.
+                altered.append(
+                    AlteredFile(sha256, size, path, None, None,
+                                _("каталог {shard} — символическая ссылка").format(
+                                    shard=path.parent))
+                )
+                continue
             if not os.path.lexists(path):
                 missing.append(MissingFile(sha256, size, path))
                 continue

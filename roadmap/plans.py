@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,9 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from roadmap.deadlines import interpret
+from roadmap.deadlines.bounds import period_problem, text_problem, windows_problem
 from roadmap.errors import PlanError
+from roadmap.files import FileRefused, read_limited, text_line
 from roadmap.i18n import _
 from roadmap.model import (
     Contact,
@@ -64,7 +67,6 @@ from roadmap.schema import (
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
-MAX_NODES = 200_000
 
 SLUG = r"[a-z0-9][a-z0-9-]*"
 TASK_ID = r"[A-Za-z0-9][A-Za-z0-9._-]*"
@@ -234,41 +236,44 @@ def _yaml() -> YAML:
 
 
 def plan_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
-    """The YAML files named by ``paths`` (directories are read recursively)."""
+    """The YAML files named by ``paths`` (directories are read recursively).
+
+    Whatever else is named is kept for :func:`parse_file` to refuse by what
+    it is (a FIFO, a device): only a missing path is a problem here."""
     files: list[Path] = []
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
-        elif path.is_file():
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.suffix in (".yaml", ".yml") and not p.is_dir()
+                )
+            )
+        elif os.path.lexists(path):
             files.append(path)
         else:
-            problems.append(Problem(Position(str(path), 0, 0), _("нет такого файла или каталога")))
+            problems.append(Problem(Position(str(path), 1, 1), _("нет такого файла или каталога")))
     return list(dict.fromkeys(files)), problems
 
 
 def parse_file(path: Path) -> tuple[Any, list[Problem]]:
-    """Parse one YAML file; syntax errors become problems with positions."""
+    """Parse one YAML file; syntax errors become problems with positions.
+    Only a regular file of at most :data:`MAX_FILE_BYTES` is read."""
     name = str(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None, [
-                Problem(
-                    Position(name, 1, 1),
-                    _("файл больше {limit} МБ").format(limit=MAX_FILE_BYTES // 2**20),
-                )
-            ]
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, MAX_FILE_BYTES).decode("utf-8")
     except UnicodeDecodeError as err:
+        line = text_line(err.object, err.start)
         return None, [
             Problem(
-                Position(name, 1, 1), _("файл не в кодировке UTF-8: {err}").format(err=err.reason)
+                Position(name, line, 1),
+                _("файл не в кодировке UTF-8: {err}").format(err=err.reason),
             )
         ]
-    except OSError as err:
-        return None, [
-            Problem(Position(name, 1, 1), _("не читается: {err}").format(err=err.strerror))
-        ]
+    except FileRefused as err:
+        return None, [Problem(Position(name, 1, 1), str(err))]
     try:
         return _yaml().load(text), []
     except MarkedYAMLError as err:
@@ -313,17 +318,12 @@ def check_paths(paths: Iterable[Path], strict: bool = False) -> tuple[Catalog, l
             problems.extend(chk.problems)
             continue
         raw = check_document(KINDS[kind], data, chk)
-        if chk.nodes > MAX_NODES:
-            chk.error(
-                chk.at(0, 0),
-                "",
-                _("слишком большой файл (больше {n} значений)").format(n=MAX_NODES),
-            )
         item: Plan | Register | None = None
         if raw is not INVALID:
             item = _build_plan(raw, chk) if kind == "plan" else _build_register(raw, chk)
-        problems.extend(chk.problems)
-        if item is None or any(p.severity == "error" for p in chk.problems):
+        found = chk.finish()
+        problems.extend(found)
+        if item is None or any(p.severity == "error" for p in found):
             continue
         if item.id != path.stem:
             problems.append(
@@ -355,7 +355,7 @@ def check_paths(paths: Iterable[Path], strict: bool = False) -> tuple[Catalog, l
     problems.extend(_check_links(catalog, files, positions))
     for plan in catalog.plans.values():
         for problem in _check_deadlines(plan):
-            if strict:
+            if strict and problem.severity == "warning":
                 problem = Problem(problem.position, problem.message, "error")
             problems.append(problem)
     catalog.warnings = [p for p in problems if p.severity == "warning"]
@@ -425,14 +425,9 @@ def _build_plan(raw: Mapping[str, Any], chk: Checker) -> Plan | None:
         return None
     period_raw = raw["period"]
     period = Period(period_raw["start"], period_raw["end"])
-    if _sound(period_raw) and period.end < period.start:
-        chk.error(
-            period_raw["__pos__end"],
-            "period.end",
-            _("конец периода {end} раньше начала {start}").format(
-                end=period.end, start=period.start
-            ),
-        )
+    wrong_period = period_problem(period.start, period.end) if _sound(period_raw) else None
+    if wrong_period:
+        chk.error(period_raw["__pos__end"], "period.end", wrong_period)
     parties = raw["parties"]
     _unique(parties, _("сторона"), chk, "parties")
     party_ids = [p["id"] for p in parties if isinstance(p.get("id"), str)]
@@ -621,7 +616,7 @@ def _check_links(
                     chk = Checker(str(found))
                     raw = check_document(REGISTER, data, chk) if not errs else INVALID
                     reg = _build_register(raw, chk) if raw is not INVALID else None
-                    problems.extend(errs + chk.problems)
+                    problems.extend(errs + chk.finish())
                     if reg is not None and not chk.problems:
                         catalog.registers[reg.id] = reg
                         continue
@@ -665,36 +660,29 @@ def _check_links(
 
 
 def _check_deadlines(plan: Plan) -> list[Problem]:
-    """Warnings for deadline phrases the engine did not fully understand."""
-    problems: list[Problem] = []
+    """Warnings for deadline phrases the engine did not fully understand;
+    errors for phrases past the bounds of :mod:`roadmap.deadlines.bounds`
+    (too long to read, or giving too many dates)."""
+    chk = Checker(plan.source or "")
     context = context_of(plan)
     for task in plan.tasks():
-        phrases = [("deadline", task.deadline)]
+        key, text = "deadline", task.deadline
         if task.schedule and task.schedule.phrase:
-            phrases = [("schedule.phrase", task.schedule.phrase)]
-        for key, text in phrases:
-            if text is None:
-                continue
-            meaning = interpret(text, context)
-            position = task.position or Position(plan.source or "", 1, 1)
-            if not meaning.parsed:
-                problems.append(
-                    Problem(
-                        position,
-                        _("задача {task}: {key}: срок «{text}» не понят").format(
-                            task=task.id, key=key, text=text
-                        ),
-                        "warning",
-                    )
-                )
-            for warning in meaning.doubts():
-                problems.append(
-                    Problem(
-                        position,
-                        _("задача {task}: {key}: {warning}").format(
-                            task=task.id, key=key, warning=warning
-                        ),
-                        "warning",
-                    )
-                )
-    return problems
+            key, text = "schedule.phrase", task.schedule.phrase
+        if text is None:
+            continue
+        position = task.position or Position(plan.source or "", 1, 1)
+        where = _("задача {task}: {key}").format(task=task.id, key=key)
+        too_long = text_problem(text)
+        if too_long:
+            chk.error(position, where, too_long)
+            continue
+        meaning = interpret(text, context)
+        too_many = windows_problem(len(meaning.occurrences))
+        if too_many:
+            chk.error(position, where, too_many)
+        if not meaning.parsed:
+            chk.warn(position, where, _("срок «{text}» не понят").format(text=text))
+        for warning in meaning.doubts():
+            chk.warn(position, where, warning)
+    return chk.finish()

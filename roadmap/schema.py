@@ -36,24 +36,69 @@ class Problem:
         return f"{self.position}: {self.message}"
 
 
+#: Values one file may hold (counted as the schema walks them, aliases
+#: once per use: a YAML alias bomb stops here, not after the whole walk).
+MAX_NODES = 200_000
+#: Problems reported per file; the rest are counted («и ещё N»).
+MAX_PROBLEMS = 100
+
+
+class TooManyNodes(Exception):
+    """Raised inside the walk when a document passes :data:`MAX_NODES`."""
+
+
 @dataclass
 class Checker:
-    """Collects the problems of one file while a schema walks it."""
+    """Collects the problems of one file while a schema walks it.
+
+    At most ``max_problems`` are kept; :meth:`finish` adds one line counting
+    the others. The walk stops (:class:`TooManyNodes`) past ``max_nodes``."""
 
     file: str
     problems: list[Problem] = field(default_factory=list)
     nodes: int = 0
+    max_nodes: int = MAX_NODES
+    max_problems: int = MAX_PROBLEMS
+    dropped: int = 0
+    dropped_errors: int = 0
 
     def at(self, line0: int, col0: int) -> Position:
         return Position(self.file, line0 + 1, col0 + 1)
 
     def error(self, pos: Position, path: str, message: str) -> None:
         prefix = f"{path}: " if path else ""
-        self.problems.append(Problem(pos, prefix + message))
+        self.add(Problem(pos, prefix + message))
 
     def warn(self, pos: Position, path: str, message: str) -> None:
         prefix = f"{path}: " if path else ""
-        self.problems.append(Problem(pos, prefix + message, "warning"))
+        self.add(Problem(pos, prefix + message, "warning"))
+
+    def add(self, problem: Problem) -> None:
+        """Keep ``problem``, or only count it once the list is full."""
+        if len(self.problems) < self.max_problems:
+            self.problems.append(problem)
+        else:
+            self.dropped += 1
+            self.dropped_errors += problem.severity == "error"
+
+    def count(self) -> None:
+        """One more value walked; :class:`TooManyNodes` past the limit."""
+        self.nodes += 1
+        if self.nodes > self.max_nodes:
+            raise TooManyNodes
+
+    def finish(self) -> list[Problem]:
+        """The problems kept, and a last line «и ещё N» for those dropped."""
+        if not self.dropped:
+            return self.problems
+        more = Problem(
+            self.at(0, 0),
+            _("и ещё {n} сообщений об этом файле (показаны первые {shown})").format(
+                n=self.dropped, shown=len(self.problems)
+            ),
+            "error" if self.dropped_errors else "warning",
+        )
+        return [*self.problems, more]
 
 
 def _tag(value: Any) -> str | None:
@@ -264,7 +309,7 @@ class Record(Spec):
 
 
 def _check_node(spec: Spec, value: Any, pos: Position, path: str, chk: Checker) -> Any:
-    chk.nodes += 1
+    chk.count()
     tag = _tag(value)
     if tag and not tag.startswith("tag:yaml.org,2002:") and tag not in ("!", "?"):
         chk.error(pos, path, _("тег YAML {tag} не допускается").format(tag=tag))
@@ -276,7 +321,19 @@ def _check_node(spec: Spec, value: Any, pos: Position, path: str, chk: Checker) 
 
 
 def check_document(spec: Spec, data: Any, chk: Checker) -> Any:
-    return _check_node(spec, data, chk.at(0, 0), "", chk)
+    """``data`` checked against ``spec``; INVALID when it failed. A document
+    of more than ``chk.max_nodes`` values (aliases count at each use) is one
+    error, found as soon as the walk passes the limit."""
+    try:
+        return _check_node(spec, data, chk.at(0, 0), "", chk)
+    except TooManyNodes:
+        chk.error(
+            chk.at(0, 0),
+            "",
+            _("слишком большой файл (больше {n} значений, считая каждое использование "
+              "псевдонима YAML)").format(n=chk.max_nodes),
+        )
+        return INVALID
 
 
 def _lc_pos(getter: Callable[[], Sequence[int]], fallback: Position, chk: Checker) -> Position:

@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +30,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from roadmap.errors import ConfigError
+from roadmap.files import FileRefused, read_limited, text_line
 from roadmap.i18n import _
 
 
@@ -42,6 +44,30 @@ def _to_str(value: Any) -> str:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise ValueError
     return str(value)
+
+
+def _int_in(low: int, high: int) -> Callable[[Any], int]:
+    """A converter to an integer from ``low`` to ``high`` inclusive."""
+
+    def convert(value: Any) -> int:
+        number = _to_int(value)
+        if not low <= number <= high:
+            raise ValueError(number)
+        return number
+
+    return convert
+
+
+def _to_address(value: Any) -> str:
+    """An e-mail address (``a@b`` or ``Имя <a@b>``) on one line: a CR or LF
+    would start another header and silently change the sender."""
+    text = _to_str(value).strip()
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise ValueError(text)
+    _name, address = parseaddr(text)
+    if "@" not in address:
+        raise ValueError(text)
+    return text
 
 
 def _to_path(value: Any) -> Path:
@@ -99,20 +125,26 @@ SPEC: tuple[Option, ...] = (
         "часовой пояс IANA",
         "Пояс по умолчанию, где у плана нет своего.",
     ),
-    Option("lookahead_days", _to_int, 14, "целое число дней", "«Скоро срок»: столько дней вперёд."),
+    Option(
+        "lookahead_days",
+        _int_in(0, 366),
+        14,
+        "целое число дней от 0 до 366",
+        "«Скоро срок»: столько дней вперёд.",
+    ),
     Option(
         "escalate_after_days",
-        _to_int,
+        _int_in(1, 365),
         7,
-        "целое число дней",
+        "целое число дней от 1 до 365",
         "Эскалация после стольких дней просрочки.",
     ),
     Option("reminder_time", _to_time, time(8, 0), "ЧЧ:ММ", "Местное время ежедневной рассылки."),
     Option(
         "evidence_max_bytes",
-        _to_int,
+        _int_in(0, 2**40),
         50 * 1024 * 1024,
-        "целое число байт",
+        "целое число байт от 0 до 2⁴⁰",
         "Предельный размер файла-доказательства.",
     ),
     Option("user", _to_str, None, "имя", "Кто отмечает выполнение (по умолчанию пользователь ОС)."),
@@ -124,7 +156,7 @@ SPEC: tuple[Option, ...] = (
         "Адрес, с которого раздаются календари.",
     ),
     Option("smtp.host", _to_str, "127.0.0.1", "имя хоста", "SMTP-сервер."),
-    Option("smtp.port", _to_int, 25, "номер порта", "Порт SMTP."),
+    Option("smtp.port", _int_in(1, 65535), 25, "номер порта от 1 до 65535", "Порт SMTP."),
     Option(
         "smtp.tls",
         _to_tls,
@@ -135,11 +167,31 @@ SPEC: tuple[Option, ...] = (
     Option("smtp.user", _to_str, None, "имя", "Пользователь SMTP."),
     Option("smtp.password", _to_str, None, "пароль", "Пароль SMTP (лучше из окружения)."),
     Option("smtp.password_file", _to_path, None, "путь", "Файл с паролем SMTP."),
-    Option("smtp.from", _to_str, "roadmap@localhost", "адрес", "Отправитель."),
-    Option("smtp.reply_to", _to_str, None, "адрес", "Адрес для ответов."),
-    Option("smtp.timeout", _to_int, 60, "секунды", "Предельное время одной отправки."),
+    Option(
+        "smtp.from",
+        _to_address,
+        "roadmap@localhost",
+        "адрес электронной почты в одну строку",
+        "Отправитель.",
+    ),
+    Option(
+        "smtp.reply_to",
+        _to_address,
+        None,
+        "адрес электронной почты в одну строку",
+        "Адрес для ответов.",
+    ),
+    Option(
+        "smtp.timeout",
+        _int_in(1, 3600),
+        60,
+        "секунды от 1 до 3600",
+        "Предельное время одной отправки.",
+    ),
 )
 _BY_KEY = {o.key: o for o in SPEC}
+#: A settings file is a few lines; anything bigger is not one.
+MAX_CONFIG_BYTES = 1024 * 1024
 _SECTIONS = {o.key.split(".")[0] for o in SPEC if "." in o.key}
 
 
@@ -192,13 +244,17 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     raw: dict[str, tuple[Any, str]] = {}
     if path is not None:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_limited(path, MAX_CONFIG_BYTES).decode("utf-8")
             data = YAML(typ="safe").load(text) or {}
-        except OSError as err:
+        except FileRefused as err:
+            raise ConfigError(_("{path}: {err}").format(path=path, err=err)) from err
+        except UnicodeDecodeError as err:
             raise ConfigError(
-                _("{path}: не читается: {err}").format(path=path, err=err.strerror)
+                _("{path}: строка {line}: файл не в кодировке UTF-8 ({err})").format(
+                    path=path, line=text_line(err.object, err.start), err=err.reason
+                )
             ) from err
-        except YAMLError as err:
+        except (YAMLError, RecursionError) as err:
             raise ConfigError(_("{path}: не YAML: {err}").format(path=path, err=err)) from err
         if not isinstance(data, Mapping):
             raise ConfigError(_("{path}: ожидался словарь настроек").format(path=path))
@@ -232,12 +288,11 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     if values["db_url"] is None:
         values["db_url"] = f"sqlite:///{Path(values['data_dir']) / 'roadmap.db'}"
     if values["smtp.password"] is None and values["smtp.password_file"] is not None:
+        path = Path(values["smtp.password_file"])
         try:
-            values["smtp.password"] = (
-                Path(values["smtp.password_file"]).read_text(encoding="utf-8").strip()
-            )
-        except OSError as err:
+            values["smtp.password"] = read_limited(path, MAX_CONFIG_BYTES).decode("utf-8").strip()
+        except (FileRefused, UnicodeDecodeError) as err:
             raise ConfigError(
-                _("Файл пароля SMTP не читается: {path}").format(path=values["smtp.password_file"])
+                _("Файл пароля SMTP не читается: {path}: {err}").format(path=path, err=err)
             ) from err
     return Settings(values)

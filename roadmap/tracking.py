@@ -25,17 +25,19 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from roadmap.errors import NotFoundError, RoadmapError, UsageError
-from roadmap.evidence import Evidence, check_url
+from roadmap.evidence import Evidence, EvidenceStore, check_url
 from roadmap.i18n import _
 from roadmap.status import ON_DEMAND, Status, classify, days_overdue
 from roadmap.storage.repository import record_completion
@@ -859,3 +861,48 @@ def expected_evidence(session: Session) -> list[tuple[str, int]]:
         .order_by(CompletionRow.evidence_sha256)
     )
     return [(sha, size or 0) for sha, size in rows if sha]
+
+
+def unhashed_evidence(session: Session) -> list[tuple[int, str]]:
+    """(completion id, file name) of every completion that names an
+    evidence file but has no hash for it: the append-only guard was
+    bypassed and the row edited. ``evidence verify`` reports them."""
+    rows = session.execute(
+        select(CompletionRow.id, CompletionRow.evidence_name)
+        .where(CompletionRow.evidence_sha256.is_(None))
+        .where(CompletionRow.evidence_name.is_not(None) | CompletionRow.evidence_size.is_not(None))
+        .order_by(CompletionRow.id)
+    )
+    return [(row_id, name or "") for row_id, name in rows]
+
+
+@contextmanager
+def stored_evidence(
+    store: EvidenceStore, sessions: sessionmaker[Session], file: Path | None
+) -> Iterator[Evidence | None]:
+    """``file`` put in ``store`` for the completion recorded in the block
+    (None when there is no file). If the block fails — a ``done`` race
+    lost, a refusal — the copy it made is taken back unless a completion
+    names that content by then: no stray file is left behind.
+
+    Example::
+
+        with stored_evidence(store, app.sessions, path) as evidence:
+            with write_session(app.sessions) as session:
+                mark_done(session, today_for, sel, by=by, at=now, evidence=evidence)
+    """
+    evidence = store.put(file) if file is not None else None
+    try:
+        yield evidence
+    except BaseException:
+        if evidence is not None:
+            store.discard(evidence, referenced=lambda sha256: _named(sessions, sha256))
+        raise
+
+
+def _named(sessions: sessionmaker[Session], sha256: str) -> bool:
+    with sessions() as session:
+        found = session.execute(
+            select(CompletionRow.id).where(CompletionRow.evidence_sha256 == sha256).limit(1)
+        ).first()
+    return found is not None

@@ -19,5 +19,6 @@ from roadmap.cli import calendar as _calendar  # noqa: F401  isort: skip
 from roadmap.cli import remind as _remind  # noqa: F401  isort: skip
 from roadmap.cli import report as _report  # noqa: F401  isort: skip
 from roadmap.cli import web as _web  # noqa: F401  isort: skip
+from roadmap.cli import database as _database  # noqa: F401  isort: skip
 
 __all__ = ["main", "pass_app"]

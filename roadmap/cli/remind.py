@@ -75,8 +75,17 @@ def remind(
             ),
             err=True,
         )
-    if report.send is not None and report.send.connection_error:
-        click.echo(report.send.connection_error, err=True)
+    send = report.send
+    if send is not None and send.connection_error:
+        click.echo(send.connection_error, err=True)
+    if send is not None and send.sent == 0 and send.retry + send.deferred:
+        # Nothing went out: a cron job or an operator must notice.
+        click.echo(
+            _("Ни одно письмо не отправлено; {n} остались в очереди и уйдут при следующем "
+              "запуске (roadmap outbox)").format(n=send.retry + send.deferred),
+            err=True,
+        )
+        click.get_current_context().exit(1)
 
 
 def describe_remind(report: RemindReport) -> list[str]:

@@ -106,8 +106,22 @@ class RoadmapGroup(RoadmapCommand, click.Group):
         try:
             return super().invoke(ctx)
         except RoadmapError as err:
-            click.echo(_("Ошибка: {message}").format(message=err), err=True)
-            ctx.exit(err.EXIT_CODE)
+            self.fail(ctx, err)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as err:
+            # A database that broke under the command (a damaged file, a
+            # table dropped by hand) is the user's to fix, not a traceback.
+            found = ctx.obj.explain(err) if isinstance(ctx.obj, App) else None
+            if found is None:
+                raise
+            self.fail(ctx, found)
+
+    @staticmethod
+    def fail(ctx: click.Context, err: RoadmapError) -> None:
+        """Print ``err`` and exit with its code."""
+        click.echo(_("Ошибка: {message}").format(message=err), err=True)
+        ctx.exit(err.EXIT_CODE)
 
 
 def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:

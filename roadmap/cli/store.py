@@ -18,6 +18,7 @@ from roadmap.cli.root import main, pass_app
 from roadmap.i18n import _
 from roadmap.plans import read_catalog
 from roadmap.storage.db import write_session
+from roadmap.storage.health import ensure_intact
 from roadmap.storage.repository import (
     LoadReport,
     PlanChanges,
@@ -34,7 +35,7 @@ FORMATS = click.Choice(["table", "json"])
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @pass_app
 def load(app: App, paths: tuple[Path, ...]) -> None:
     """Загрузить (или обновить) планы и реестры в базу: PATH — файлы или каталоги.
@@ -44,6 +45,7 @@ def load(app: App, paths: tuple[Path, ...]) -> None:
     catalog = read_catalog(list(paths), strict=False)
     for problem in catalog.warnings:
         click.echo(str(problem), err=True)
+    ensure_intact(app.engine)  # never write into a damaged file
     with write_session(app.sessions) as session:
         report = load_catalog(session, catalog, app.clock.now())
     for line in describe_load(report):

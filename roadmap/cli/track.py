@@ -37,6 +37,8 @@ from roadmap.tracking import (
     mark_done,
     reopen,
     status,
+    stored_evidence,
+    unhashed_evidence,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -195,8 +197,8 @@ def done(
     sel = Selector(plan, task, org=org, party=party, due=due)
     with app.sessions() as session:  # a mistyped call must not leave a stored file
         choose_for_done(session, app.clock.today, sel, again=again)
-    evidence = _evidence_store(app).put(file) if file is not None else None
-    with write_session(app.sessions) as session:
+    with stored_evidence(_evidence_store(app), app.sessions, file) as evidence, \
+            write_session(app.sessions) as session:
         recorded = mark_done(session, app.clock.today, sel, by=by or current_user(app),
                              at=app.clock.now(), evidence=evidence, url=url, note=note,
                              again=again)
@@ -316,9 +318,14 @@ def verify(app: App) -> None:
     Код выхода 1, если какой-то файл пропал или изменён."""
     with app.sessions() as session:
         expected = expected_evidence(session)
+        unhashed = unhashed_evidence(session)
     report = _evidence_store(app).verify(expected)
+    if unhashed:
+        click.echo(_("Отметки с файлом без хэша ({n}):").format(n=len(unhashed)))
+        for row_id, name in unhashed:
+            click.echo("  " + _("отметка {id}: «{name}»").format(id=row_id, name=name))
     click.echo("\n".join(describe_verify(report)))
-    if not report.ok:
+    if not report.ok or unhashed:
         click.get_current_context().exit(1)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import SupportsIndex
 
 from dateutil.rrule import MONTHLY, YEARLY, weekday
 
@@ -31,9 +32,35 @@ def _fmt(day: date | None) -> str:
     return day.strftime("%d.%m.%Y") if day else "…"
 
 
+WindowPair = tuple[date | None, date]
+
+
+class Windows(list[WindowPair]):
+    """The windows found so far, each once: a repeat is dropped as it is
+    added, so memory follows the distinct windows, not the text's length
+    times the period's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set[WindowPair] = set()
+
+    def append(self, window: WindowPair) -> None:
+        if window not in self._seen:
+            self._seen.add(window)
+            super().append(window)
+
+    def __contains__(self, window: object) -> bool:
+        return window in self._seen
+
+    def pop(self, index: SupportsIndex = -1) -> WindowPair:
+        window = super().pop(index)
+        self._seen.discard(window)
+        return window
+
+
 @dataclass
 class Result:
-    windows: list[tuple[date | None, date]] = field(default_factory=list)
+    windows: list[WindowPair] = field(default_factory=Windows)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # the informational ones
     rules: list[str] = field(default_factory=list)
@@ -65,13 +92,17 @@ class Expander:
         """A window the text names with its year: kept even outside the period."""
         if start is not None and start > due:
             start, due = due, start
+        self.warn_outside(start, due)
+        self.out.windows.append((start, due))
+
+    def warn_outside(self, start: date | None, due: date) -> None:
+        """A warning when the window is not inside the plan's period."""
         if due < self.lo or due > self.hi or (start is not None and start < self.lo):
             self.out.warn(
                 _("Срок {start} – {due} выходит за период плана {lo} – {hi}").format(
                     start=_fmt(start), due=_fmt(due), lo=_fmt(self.lo), hi=_fmt(self.hi)
                 )
             )
-        self.out.windows.append((start, due))
 
     def clipped(self, start: date, due: date) -> None:
         """A window that means «throughout»: cut to the period."""
@@ -400,8 +431,7 @@ class Expander:
         if scope is not None:
             for start, due in self.out.windows[before:]:
                 if due < self.lo or due > self.hi:
-                    self.explicit(start, due)
-                    self.out.windows.pop()
+                    self.warn_outside(start, due)
 
     def half_item(self, item: Item, calendar_year: bool, school: bool = False) -> Item:
         """A half-year item as calendar or school half (Sep–Dec / Jan–May)."""

@@ -39,6 +39,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 import zlib
@@ -46,6 +47,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -99,18 +101,32 @@ def open_engine(
                 "или postgresql+psycopg://пользователь:пароль@хост/база"
             ).format(url=url)
         ) from err
-    except ModuleNotFoundError as err:
+    except ModuleNotFoundError as err:  # only PostgreSQL's driver is optional
         raise StorageError(
-            _("Для этой базы данных нужен драйвер {module}: pip install 'roadmap[postgres]'").format(
+            _("Для PostgreSQL нужен драйвер {module}: pip install 'roadmap[postgres]'").format(
                 module=err.name
             )
         ) from err
     except DBAPIError as err:  # the server is down, refuses the login, ...
+        if isinstance(err.orig, sqlite3.DatabaseError) and not isinstance(
+            err.orig, sqlite3.OperationalError
+        ):  # «file is not a database», «malformed»: the file, not the access
+            from roadmap.storage.health import damaged
+
+            raise damaged(str(make_url(url).database), str(err.orig)) from err
         shown = make_url(url).render_as_string(hide_password=True)
+        if "already exists" in str(err.orig):  # tables without their version
+            from roadmap.storage.health import drifted
+
+            raise drifted(shown, _("нет таблицы {table}").format(table="alembic_version")) from err
         reason = str(err.orig or err).strip().splitlines()[0]
         raise StorageError(
             _("Не удаётся открыть базу данных {url}: {reason}").format(url=shown, reason=reason)
         ) from err
+    except UnicodeDecodeError as err:  # SQLite's message quoted a damaged schema
+        from roadmap.storage.health import damaged
+
+        raise damaged(str(make_url(url).database), "malformed database schema") from err
     except OSError as err:
         raise StorageError(
             _("Каталог данных недоступен: {path}: {reason}").format(
@@ -132,17 +148,30 @@ def _open_engine(
             raise StorageError(
                 _("Нужен файл базы SQLite, а не база в памяти: {url}").format(url=url)
             )
-        if data_dir is not None:
-            data_dir.mkdir(parents=True, exist_ok=True)
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
-        _configure_sqlite(engine, busy_timeout_ms)
+        read_only = read_only_uri(Path(database))
+        if read_only is None:
+            if data_dir is not None:
+                data_dir.mkdir(parents=True, exist_ok=True)
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url)
+        else:  # reads still work; a write is refused by SQLite itself
+            engine = create_engine(
+                url, creator=lambda: sqlite3.connect(read_only, uri=True, check_same_thread=False)
+            )
+        _configure_sqlite(engine, busy_timeout_ms, read_only=read_only is not None)
     elif backend == "postgresql":
         # The driver, psycopg 3, comes with the ``postgres`` extra.
         engine = create_engine(url, pool_pre_ping=True)
         _configure_postgresql(engine, busy_timeout_ms)
     else:
-        engine = create_engine(url)
+        parsed.get_dialect()  # an unknown scheme: NoSuchModuleError, «Неверный адрес»
+        raise StorageError(
+            _(
+                "База данных «{backend}» не поддерживается: roadmap работает с SQLite "
+                "(sqlite:///путь/к/файлу.db) и PostgreSQL (postgresql+psycopg://…, "
+                "pip install 'roadmap[postgres]')"
+            ).format(backend=backend)
+        )
     if migrate:
         try:
             ensure_schema(engine)
@@ -152,7 +181,27 @@ def _open_engine(
     return engine
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def read_only_uri(database: Path) -> str | None:
+    """A read-only SQLite URI for an existing file that cannot be written
+    (a read-only file system, a file without write permission); None when
+    it can be (or does not exist yet). On a read-only file system nobody
+    can change the file, so it is also opened ``immutable``: SQLite then
+    needs no ``-shm`` file beside it, which it could not create there."""
+    if not database.is_file():
+        return None
+    uri = "file:" + quote(str(database.resolve()))
+    try:
+        frozen = bool(os.statvfs(database).f_flag & os.ST_RDONLY)
+    except OSError:
+        frozen = False
+    if frozen:
+        return uri + "?mode=ro&immutable=1"
+    if not os.access(database, os.W_OK) or not os.access(database.parent, os.W_OK):
+        return uri + "?mode=ro"
+    return None
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from pysqlite: we emit BEGIN below.
@@ -160,6 +209,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            if read_only:  # WAL is the file's own setting: nothing to switch
+                return
             _ensure_wal(cursor, busy_timeout_ms)
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL, much faster

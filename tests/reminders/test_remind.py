@@ -301,8 +301,10 @@ def test_550_fails_without_retry_and_can_be_retried_by_hand(
 def test_relay_down_keeps_rows_pending_until_it_comes_back(
     loaded: Path, port: int, relay: Relay, run: Run, make_app: Callable[..., App]
 ) -> None:
-    down = remind(run)  # nothing listens on the port
+    down = run("remind", "--today", "2024-03-01")  # nothing listens on the port
+    assert down.exit_code == 1  # nothing went out: a cron job must notice
     assert "нет соединения с SMTP-сервером" in down.stderr
+    assert "Ни одно письмо не отправлено; 4 остались в очереди" in down.stderr
     rows = [r for r in outbox(run) if r["status"] != "failed"]
     assert len(rows) == 4
     assert all(r["status"] == "pending" and r["attempts"] == 1 for r in rows)
