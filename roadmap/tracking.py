@@ -878,10 +878,12 @@ def unhashed_evidence(session: Session) -> list[tuple[int, str]]:
 
 @contextmanager
 def stored_evidence(
-    store: EvidenceStore, sessions: sessionmaker[Session], file: Path | None
+    store: EvidenceStore, sessions: sessionmaker[Session], file: Path | None,
+    name: str | None = None,
 ) -> Iterator[Evidence | None]:
     """``file`` put in ``store`` for the completion recorded in the block
-    (None when there is no file). If the block fails — a ``done`` race
+    (None when there is no file), under ``name`` when given (a web upload's
+    original name). If the block fails — a ``done`` race
     lost, a refusal — the copy it made is taken back unless a completion
     names that content by then: no stray file is left behind.
 
@@ -891,7 +893,7 @@ def stored_evidence(
             with write_session(app.sessions) as session:
                 mark_done(session, today_for, sel, by=by, at=now, evidence=evidence)
     """
-    evidence = store.put(file) if file is not None else None
+    evidence = store.put(file, name) if file is not None else None
     try:
         yield evidence
     except BaseException:

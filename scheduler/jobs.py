@@ -122,7 +122,15 @@ async def _daily_locked(app: App, zone: str, *, catching_up: bool = False) -> No
 
 async def _daily_body(app: App, zone: str) -> None:
     from notifications.outbox import run_reminders
+    from roadmap.errors import StorageError
+    from roadmap.storage.health import ensure_intact
     from roadmap.sweep import run_sweep
+
+    try:  # a damaged or hand-edited database is not written to
+        await asyncio.to_thread(ensure_intact, app.engine)
+    except StorageError as err:
+        log.error("daily digest %s: not run: %s", zone, err)
+        return
 
     # The morning's counts (from yesterday's snapshots: cheap), for the log.
     swept = await asyncio.to_thread(run_sweep, app, zone=zone, fill=False)

@@ -20,7 +20,7 @@ import click
 from roadmap.app import App, Clock
 from roadmap.cli.output import echo_csv, echo_json, render_table
 from roadmap.cli.root import main, pass_app
-from roadmap.evidence import EvidenceStore, VerifyReport
+from roadmap.evidence import VerifyReport
 from roadmap.i18n import N_, _
 from roadmap.status import Status, status_label
 from roadmap.storage.db import write_session
@@ -87,10 +87,6 @@ def use_today(app: App, today: date | None) -> None:
     """``--today``: pin the App's clock to that plan-local date."""
     if today is not None:
         app.clock = Clock(fixed_today=today)
-
-
-def _evidence_store(app: App) -> EvidenceStore:
-    return EvidenceStore(app.settings.data_dir / "evidence", app.settings["evidence_max_bytes"])
 
 
 # ---------------------------------------------------------------- status
@@ -197,7 +193,7 @@ def done(
     sel = Selector(plan, task, org=org, party=party, due=due)
     with app.sessions() as session:  # a mistyped call must not leave a stored file
         choose_for_done(session, app.clock.today, sel, again=again)
-    with stored_evidence(_evidence_store(app), app.sessions, file) as evidence, \
+    with stored_evidence(app.evidence_store, app.sessions, file) as evidence, \
             write_session(app.sessions) as session:
         recorded = mark_done(session, app.clock.today, sel, by=by or current_user(app),
                              at=app.clock.now(), evidence=evidence, url=url, note=note,
@@ -319,7 +315,7 @@ def verify(app: App) -> None:
     with app.sessions() as session:
         expected = expected_evidence(session)
         unhashed = unhashed_evidence(session)
-    report = _evidence_store(app).verify(expected)
+    report = app.evidence_store.verify(expected)
     if unhashed:
         click.echo(_("Отметки с файлом без хэша ({n}):").format(n=len(unhashed)))
         for row_id, name in unhashed:

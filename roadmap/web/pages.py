@@ -42,6 +42,7 @@ from roadmap.tracking import (
     occurrence_history,
     reopen,
     status_rows,
+    stored_evidence,
 )
 from roadmap.web.access import (
     CsrfRefused,
@@ -182,10 +183,10 @@ def _record_done(
 ) -> None:
     with app.sessions() as session:  # a refused call must not leave a stored file
         choose_for_done(session, app.clock.today, sel, again=again)
-    evidence: Evidence | None = None
-    if upload is not None:
-        evidence = app.evidence_store.put(upload.path, upload.name)
-    with write_session(app.sessions) as session:
+    staged = upload.path if upload is not None else None
+    name = upload.name if upload is not None else None
+    with stored_evidence(app.evidence_store, app.sessions, staged, name) as evidence, \
+            write_session(app.sessions) as session:
         mark_done(session, app.clock.today, sel, by=by, at=app.clock.now(), evidence=evidence,
                   url=url, note=note, again=again)
         if web_session.by != by:

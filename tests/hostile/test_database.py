@@ -146,3 +146,21 @@ def test_corrupted_pages_fuzz(tmp_path: Path, child_env: dict[str, str]) -> None
     )
     assert_clean(result, 0)
     assert b"cases 30" in result.stdout
+
+
+async def test_the_daily_job_refuses_a_damaged_file(
+    loaded_db: tuple[Path, Env], caplog: pytest.LogCaptureFixture
+) -> None:
+    from roadmap.app import App
+    from roadmap.settings import load_settings
+    from scheduler.jobs import _daily_body
+
+    db, env = loaded_db
+    app = App(settings=load_settings(environ={k: v for k, v in env.items() if v is not None}))
+    app.engine  # noqa: B018  opened (and checked) before the damage, as in a running daemon
+    damage_page(db, first_table_page(db, "tasks"))
+    before = db.read_bytes()
+    await _daily_body(app, "Asia/Irkutsk")
+    app.close()
+    assert db.read_bytes() == before
+    assert "not run" in caplog.text and "повреждена" in caplog.text
