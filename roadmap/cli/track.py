@@ -22,6 +22,7 @@ from roadmap.cli.output import echo_csv, echo_json, render_table
 from roadmap.cli.root import main, pass_app
 from roadmap.evidence import EvidenceStore, VerifyReport
 from roadmap.i18n import N_, _
+from roadmap.indicators import expected_value_evidence, value_history
 from roadmap.status import Status, status_label
 from roadmap.storage.db import write_session
 from roadmap.tracking import (
@@ -261,11 +262,20 @@ def describe_recorded(rec: Recorded) -> str:
 @click.argument("plan")
 @click.argument("task", required=False)
 @click.option("--org", default=None, help="Только эта организация.")
+@click.option("--indicators", "values", is_flag=True,
+              help="Журнал сообщённых значений показателей, а не отметок.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @pass_app
-def history_command(app: App, plan: str, task: str | None, org: str | None, fmt: str) -> None:
+def history_command(
+    app: App, plan: str, task: str | None, org: str | None, values: bool, fmt: str
+) -> None:
     """Журнал отметок плана (задачи), от старых к новым; ничего не удаляется."""
+    if values:
+        if task is not None:
+            raise click.UsageError(_("С --indicators задача не указывается"))
+        _value_history(app, plan, org, fmt)
+        return
     with app.sessions() as session:
         entries = history(session, plan, task, org=org)
     if fmt == "json":
@@ -274,6 +284,20 @@ def history_command(app: App, plan: str, task: str | None, org: str | None, fmt:
         click.echo(_("Отметок нет"))
     else:
         click.echo(history_table(entries))
+
+
+def _value_history(app: App, plan: str, org: str | None, fmt: str) -> None:
+    # Imported here: roadmap.cli.indicators imports this module.
+    from roadmap.cli.indicators import value_history_table
+
+    with app.sessions() as session:
+        entries = value_history(session, plan, org=org)
+    if fmt == "json":
+        echo_json([e.as_json() for e in entries])
+    elif not entries:
+        click.echo(_("Значений нет"))
+    else:
+        click.echo(value_history_table(entries))
 
 
 ACTIONS = {"done": N_("выполнено"), "reopen": N_("отменено")}
@@ -315,7 +339,7 @@ def verify(app: App) -> None:
 
     Код выхода 1, если какой-то файл пропал или изменён."""
     with app.sessions() as session:
-        expected = expected_evidence(session)
+        expected = sorted(set(expected_evidence(session)) | set(expected_value_evidence(session)))
     report = _evidence_store(app).verify(expected)
     click.echo("\n".join(describe_verify(report)))
     if not report.ok:
