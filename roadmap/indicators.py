@@ -86,10 +86,20 @@ class ReportingUnit:
     org: str | None
     name: str
     area: str
+    register: str | None = None
 
     @property
     def label(self) -> str:
         return self.org or self.party or "?"
+
+    @property
+    def qualified(self) -> str:
+        """``register/org`` (organisation ids are unique only in their register)."""
+        return f"{self.register}/{self.org}" if self.org else self.label
+
+    def named(self, org: str) -> bool:
+        """Whether ``--org org`` (an id, or ``register/id``) means this unit."""
+        return self.org is not None and org in (self.org, self.qualified)
 
 
 def _indicators(session: Session, plan: PlanRow) -> list[IndicatorDef]:
@@ -157,7 +167,8 @@ def _organisations(session: Session, areas: Sequence[tuple[int, str]]) -> list[R
     area_of = dict(areas)
     units: dict[int, ReportingUnit] = {}
     query = (
-        select(PartyRow.plan_id, OrganisationRow.id, OrganisationRow.code, OrganisationRow.name)
+        select(PartyRow.plan_id, OrganisationRow.id, OrganisationRow.code, OrganisationRow.name,
+               RegisterRow.code)
         .join(RegisterRow, RegisterRow.code == PartyRow.register)
         .join(OrganisationRow, OrganisationRow.register_id == RegisterRow.id)
         .where(
@@ -169,8 +180,10 @@ def _organisations(session: Session, areas: Sequence[tuple[int, str]]) -> list[R
     )
     order = {pid: n for n, (pid, _area) in enumerate(areas)}
     rows = sorted(session.execute(query).all(), key=lambda r: order[r[0]])  # stable
-    for plan_id, org_id, code, name in rows:
-        units.setdefault(org_id, ReportingUnit(None, None, org_id, code, name, area_of[plan_id]))
+    for plan_id, org_id, code, name, register in rows:
+        units.setdefault(
+            org_id, ReportingUnit(None, None, org_id, code, name, area_of[plan_id], register)
+        )
     return list(units.values())
 
 
@@ -332,13 +345,9 @@ def _unit(units: Sequence[ReportingUnit], ind: IndicatorDef, sel: ValueSelector)
     orgs = [u for u in units if u.org is not None]
     parties = [u for u in units if u.party is not None]
     if sel.org is not None:
-        for unit in orgs:
-            if unit.org == sel.org:
-                return unit
-        message = _("Показатель {id} не сообщает организация «{org}»").format(
+        return _one_org(orgs, sel.org, _("Показатель {id} не сообщает организация «{org}»").format(
             id=ind.code, org=sel.org
-        )
-        raise _unknown(message, sel.org, [u.org for u in orgs if u.org])
+        ))
     if sel.party is not None:
         for unit in parties:
             if unit.party == sel.party:
@@ -358,12 +367,33 @@ def _unit(units: Sequence[ReportingUnit], ind: IndicatorDef, sel: ValueSelector)
     if orgs:
         raise UsageError(
             _("Показатель {id} сообщает каждая организация: укажите --org ({orgs})").format(
-                id=ind.code, orgs=_choices([u.org for u in orgs if u.org])
+                id=ind.code, orgs=_choices([_short(u, orgs) for u in orgs])
             )
         )
     raise UsageError(  # several parties: not made by plans.py today, kept for safety
         _("Укажите --party ({parties})").format(parties=_choices([u.label for u in parties]))
     )
+
+
+def _one_org(units: Sequence[ReportingUnit], org: str, unknown: str) -> ReportingUnit:
+    """The unit ``org`` names; an id found in several registers must be
+    given as ``register/id``."""
+    found = [u for u in units if u.named(org)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise UsageError(
+            _("Организация «{org}» есть в нескольких реестрах: укажите {choices}").format(
+                org=org, choices=", ".join(u.qualified for u in found)
+            )
+        )
+    raise _unknown(unknown, org, [_short(u, units) for u in units if u.org])
+
+
+def _short(unit: ReportingUnit, units: Sequence[ReportingUnit]) -> str:
+    """The id to type for ``unit``: bare when no other register has it."""
+    clash = sum(1 for u in units if u.org == unit.org) > 1
+    return unit.qualified if clash else unit.label
 
 
 @dataclass(frozen=True)
@@ -582,20 +612,18 @@ def indicator_rows(
     plan_row = _plan_row(session, plan)
     lines: list[IndicatorLine] = []
     defs = _indicators(session, plan_row)
+    chosen: ReportingUnit | None = None
     if org is not None:
-        reachable = sorted(
-            {u.org for u in _organisations(session, _areas(session, plan_row)) if u.org}
-        )
-        if org not in reachable:
-            raise _unknown(_("Нет организации «{id}»").format(id=org), org, reachable)
+        chosen = _one_org(_organisations(session, _areas(session, plan_row)), org,
+                          _("Нет организации «{id}»").format(id=org))
     for ind in defs:
         units = reporting_units(session, plan_row, ind)
         current = _current_values(session, plan_row.id, ind.code)
         years = sorted(set(ind.targets) | {y for y, _p, _o in current})
         if year is not None:
             years = [y for y in years if y == year]
-        if org is not None:
-            units = [u for u in units if u.org == org]
+        if chosen is not None:
+            units = [u for u in units if u.org_id == chosen.org_id]
         area_of = {(u.party_id, u.org_id): u.area for u in units}
         for y in years:
             by_area: dict[str, list[Checked]] = defaultdict(list)

@@ -67,6 +67,7 @@ sections:
 indicators:
   - id: share-mentored
     name: Доля обучающихся, вовлечённых в наставничество
+    kind: share
     unit: "%"
     targets: {2023: 10, 2024: 15}
 """

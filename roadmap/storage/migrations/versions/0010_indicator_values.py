@@ -2,7 +2,9 @@
 reported values are stored, append-only, in ``indicator_values``.
 
 Existing indicators become ``count`` reported by ``organisations`` until the
-plan is reloaded (a plan file now must say the kind).
+plans are loaded again (a plan file now must say the kind): the plans'
+content hashes are cleared so that the next ``roadmap load`` rereads every
+plan, even a file that has not changed.
 
 Revision ID: 0010
 Revises: 0007
@@ -36,6 +38,7 @@ def upgrade() -> None:
             )
         )
         batch_op.add_column(sa.Column('activity', sa.String(length=100), nullable=True))
+    op.execute("UPDATE plans SET content_hash = ''")
 
     op.create_table(TABLE,
     sa.Column('id', sa.Integer(), nullable=False),
