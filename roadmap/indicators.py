@@ -646,6 +646,49 @@ def indicator_rows(
     return lines
 
 
+# ---------------------------------------------------------------- missing
+
+
+@dataclass(frozen=True)
+class MissingValue:
+    """An indicator collected by a task whose value for ``year`` some units
+    have not reported yet (``missing``: their ids, in register order)."""
+
+    plan: str
+    indicator: str
+    name: str
+    year: int
+    missing: tuple[str, ...]
+    expected: int
+
+
+def missing_values(
+    session: Session, plan: str, task: str, year: int, *, org: str | None = None
+) -> list[MissingValue]:
+    """What a monitoring task still waits for: per indicator whose
+    ``activity`` is ``task``, the units without a value for ``year`` (with
+    ``org``, only that organisation's own). For the digest of the party
+    whose monitoring task is due, or of a school that reports."""
+    plan_row = _plan_row(session, plan)
+    found = []
+    for ind in _indicators(session, plan_row):
+        if ind.activity != task:
+            continue
+        units = reporting_units(session, plan_row, ind)
+        if org is not None:
+            units = [u for u in units if u.named(org)]
+        if not units:
+            continue
+        reported = {(p, o) for (y, p, o) in _current_values(session, plan_row.id, ind.code)
+                    if y == year}
+        missing = tuple(_short(u, units) for u in units
+                        if (u.party_id, u.org_id) not in reported)
+        if missing:
+            found.append(MissingValue(plan_row.code, ind.code, ind.name, year, missing,
+                                      len(units)))
+    return found
+
+
 # ---------------------------------------------------------------- history
 
 

@@ -185,39 +185,51 @@ def indicators_table(lines: Sequence[IndicatorLine]) -> str:
 
 def indicators_html(plan: str, lines: Iterable[IndicatorLine]) -> str:
     """One self-contained HTML page of the listing; every text is escaped."""
-
-    def e(text: object) -> str:
-        return html.escape(str(text), quote=True)
-
-    title = _("Показатели: {plan}").format(plan=plan)
-    out = [
+    title = html.escape(_("Показатели: {plan}").format(plan=plan))
+    return "\n".join([
         "<!DOCTYPE html>",
-        f'<html lang="{e(get_language())}">',
+        f'<html lang="{html.escape(get_language())}">',
         "<head>",
         '<meta charset="utf-8">',
-        f"<title>{e(title)}</title>",
+        f"<title>{title}</title>",
         "<style>body{font-family:sans-serif;margin:1.5rem}table{border-collapse:collapse}"
         "th,td{border:1px solid #ccc;padding:.2rem .4rem}td.n{text-align:right}"
         "tr.part td:first-child{padding-left:1.5rem}</style>",
         "</head>",
         "<body>",
-        f"<h1>{e(title)}</h1>",
-        "<table>",
-        "<thead><tr>" + "".join(f"<th>{e(_(h))}</th>" for h in HEADERS) + "</tr></thead>",
+        f"<h1>{title}</h1>",
+        indicators_table_html(lines),
+        "</body>",
+        "</html>",
+    ])
+
+
+def indicators_table_html(lines: Iterable[IndicatorLine]) -> str:
+    """The listing as an HTML ``<table>`` (also the indicators section of
+    ``roadmap report --format html``); every text is escaped. Each row
+    carries ``data-indicator`` and ``data-year``; a child plan's part has
+    the class ``part``."""
+
+    def e(text: object) -> str:
+        return html.escape(str(text), quote=True)
+
+    headers = [_(h) for h in HEADERS]
+    out = [
+        '<table class="indicators">',
+        "<thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in headers) + "</tr></thead>",
         "<tbody>",
     ]
     for line in lines:
-        cells = _cells(line)
         attrs = ' class="part"' if line.part_of else ""
         out.append(
-            f"<tr{attrs} data-indicator=\"{e(line.indicator)}\" data-year=\"{line.year}\">"
+            f'<tr{attrs} data-indicator="{e(line.indicator)}" data-year="{line.year}">'
             + "".join(
-                f'<td class="n">{e(c.strip())}</td>' if i in NUMERIC else f"<td>{e(c.strip())}</td>"
-                for i, c in enumerate(cells)
+                f'<td class="n">{e(c)}</td>' if i in NUMERIC else f"<td>{e(c)}</td>"
+                for i, c in enumerate(_cells(line))
             )
             + "</tr>"
         )
-    out += ["</tbody>", "</table>", "</body>", "</html>"]
+    out += ["</tbody>", "</table>"]
     return "\n".join(out)
 
 

@@ -784,6 +784,9 @@ class IndicatorView:
     name: str
     unit: str | None
     targets: dict[int, Any] = field(default_factory=dict)
+    kind: str = "count"
+    who_reports: str = "organisations"
+    activity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -902,7 +905,8 @@ def get_plan_view(session: Session, plan_code: str) -> PlanView:
                 .order_by(IndicatorTargetRow.year)
             )
         }
-        indicators.append(IndicatorView(ind.code, ind.name, ind.unit, targets))
+        indicators.append(IndicatorView(ind.code, ind.name, ind.unit, targets, ind.kind,
+                                        ind.who_reports, ind.activity))
     parties = {
         p.code: p.name
         for p in session.scalars(

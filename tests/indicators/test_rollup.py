@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import Run
+from roadmap.indicators import missing_values
+from tests.fixtures import MakeApp, Run
 from tests.indicators.conftest import CITY, REGION, TOWN, row, rows, set_value
 
 
@@ -131,3 +132,33 @@ def test_a_refused_value_leaves_nothing_behind(run: Run, data_dir: Path, tmp_pat
     assert json.loads(run("history", CITY, "--indicators", "--format", "json").stdout) == []
     assert not list((data_dir / "evidence").rglob("*.pdf"))
     assert row(run, CITY, "teachers-share", 2023)["reported"] == 0
+
+
+def test_a_monitoring_task_knows_which_values_are_still_missing(
+    run: Run, make_app: MakeApp
+) -> None:
+    set_value(run, CITY, "teachers-share", "--year", "2024", "--num", "1", "--den", "2",
+              "--org", "school-2")
+    app = make_app()
+    with app.sessions() as session:
+        waiting = missing_values(session, CITY, "1.1", 2024)
+        own = missing_values(session, CITY, "1.1", 2024, org="school-2")
+        other_year = missing_values(session, CITY, "1.1", 2023, org="school-2")
+    # Only the indicator collected by task 1.1 (its `activity`), per school.
+    assert [(m.indicator, m.missing, m.expected) for m in waiting] == [
+        ("teachers-share", ("school-1", "school-3"), 3)]
+    assert own == []
+    assert [(m.indicator, m.missing) for m in other_year] == [("teachers-share", ("school-2",))]
+
+
+def test_the_coordinators_report_has_an_indicators_section(run: Run) -> None:
+    set_value(run, REGION, "mentees", "--year", "2023", "--value", "40", "--org", "school-1")
+    page = run("report", REGION, "--format", "html")
+    assert page.exit_code == 0, page.stderr
+    section = page.stdout[page.stdout.index("<h2>Показатели</h2>"):]
+    assert '<tr data-indicator="mentees" data-year="2023">' in section
+    assert '<tr class="part" data-indicator="mentees" data-year="2023">' in section
+    assert "<td class=\"n\">40 чел.</td>" in section
+    data = json.loads(run("report", REGION, "--format", "json").stdout)
+    mentees = [r for r in data["indicators"] if r["indicator"] == "mentees" and r["year"] == 2023]
+    assert [(r["plan"], r["value"]) for r in mentees] == [(REGION, 40), (CITY, 40), (TOWN, None)]
