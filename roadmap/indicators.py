@@ -478,12 +478,7 @@ def set_value(
         plan_id=plan.id, indicator=ind.code, year=sel.year, party_id=unit.party_id,
         organisation_id=unit.org_id, value=checked.value, numerator=checked.numerator,
         denominator=checked.denominator, respondents=checked.respondents, at=at, by=by,
-        note=note, url=url,
-        evidence_sha256=evidence.sha256 if evidence else None,
-        evidence_name=evidence.name if evidence else None,
-        evidence_size=evidence.size if evidence else None,
-        evidence_media_type=evidence.media_type if evidence else None,
-        supersedes_id=previous,
+        note=note, url=url, supersedes_id=previous, **(evidence.columns() if evidence else {}),
     )
     session.add(row)
     session.flush()
@@ -719,7 +714,6 @@ class ValueEntry:
         return self.at.astimezone(ZoneInfo(self.timezone))
 
     def as_json(self) -> dict[str, Any]:
-        ev = self.evidence
         return {
             "id": self.id,
             "at": self.at.isoformat(),
@@ -736,11 +730,7 @@ class ValueEntry:
             "respondents": self.respondents,
             "note": self.note,
             "url": self.url,
-            "evidence": {
-                "sha256": ev.sha256, "name": ev.name, "size": ev.size, "media_type": ev.media_type
-            }
-            if ev
-            else None,
+            "evidence": self.evidence.as_json() if self.evidence else None,
             "supersedes": self.supersedes_id,
         }
 
@@ -760,12 +750,8 @@ def value_history(session: Session, plan: str, *, org: str | None = None) -> lis
         query = query.where(OrganisationRow.code == org)
     entries = []
     for row, party, org_code in session.execute(query):
-        evidence = (
-            Evidence(row.evidence_sha256, row.evidence_name or "", row.evidence_size or 0,
-                     row.evidence_media_type)
-            if row.evidence_sha256
-            else None
-        )
+        evidence = Evidence.recorded(row.evidence_sha256, row.evidence_name, row.evidence_size,
+                                     row.evidence_media_type)
         entries.append(
             ValueEntry(row.id, row.at, plan_row.timezone, row.by, plan_row.code, row.indicator,
                        row.year, party, org_code, row.value, row.numerator, row.denominator,

@@ -7,14 +7,13 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
 from roadmap.app import App
 from roadmap.cli.output import echo_csv, echo_json, render_table
 from roadmap.cli.root import main, pass_app
-from roadmap.cli.track import _evidence_store, current_user
+from roadmap.cli.track import _evidence_store, attachment_lines, current_user, local_time
 from roadmap.i18n import N_, _, get_language
 from roadmap.indicators import (
     IndicatorLine,
@@ -103,16 +102,10 @@ def describe_value(rec: RecordedValue) -> str:
         _("Значение записано: {plan} {ind} за {year}, {unit}: {value} — {by}, {at}").format(
             plan=rec.plan, ind=rec.indicator.code, year=rec.year, unit=rec.unit.label,
             value=shown, by=rec.by,
-            at=f"{rec.at.astimezone(ZoneInfo(rec.timezone)):%Y-%m-%d %H:%M} ({rec.timezone})",
+            at=local_time(rec.at, rec.timezone),
         )
     ]
-    if rec.evidence is not None:
-        lines.append(_("Доказательство: {name} (sha256 {sha}, {size} байт)").format(
-            name=rec.evidence.name, sha=rec.evidence.sha256, size=rec.evidence.size))
-    if rec.url:
-        lines.append(_("Ссылка: {url}").format(url=rec.url))
-    if rec.note:
-        lines.append(_("Примечание: {note}").format(note=rec.note))
+    lines += attachment_lines(rec.evidence, rec.url, rec.note)
     if rec.supersedes_id:
         lines.append(_("Заменяет значение № {id}").format(id=rec.supersedes_id))
     return "\n".join(lines)

@@ -20,7 +20,7 @@ import click
 from roadmap.app import App, Clock
 from roadmap.cli.output import echo_csv, echo_json, render_table
 from roadmap.cli.root import main, pass_app
-from roadmap.evidence import EvidenceStore, VerifyReport
+from roadmap.evidence import Evidence, EvidenceStore, VerifyReport
 from roadmap.i18n import N_, _
 from roadmap.indicators import expected_value_evidence, value_history
 from roadmap.status import Status, status_label
@@ -227,7 +227,7 @@ def current_user(app: App) -> str:
     return str(app.settings["user"] or getpass.getuser())
 
 
-def _local_time(at: Any, zone: str) -> str:
+def local_time(at: Any, zone: str) -> str:
     from zoneinfo import ZoneInfo
 
     return f"{at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} ({zone})"
@@ -240,19 +240,26 @@ def describe_recorded(rec: Recorded) -> str:
     lines = [
         _("{head}: {plan} {what} — {by}, {at}").format(
             head=head, plan=occ.plan, what=occ.describe(), by=rec.by,
-            at=_local_time(rec.at, occ.timezone),
+            at=local_time(rec.at, occ.timezone),
         )
     ]
-    if rec.evidence is not None:
-        lines.append(_("Доказательство: {name} (sha256 {sha}, {size} байт)").format(
-            name=rec.evidence.name, sha=rec.evidence.sha256, size=rec.evidence.size))
-    if rec.url:
-        lines.append(_("Ссылка: {url}").format(url=rec.url))
-    if rec.note:
-        lines.append(_("Примечание: {note}").format(note=rec.note))
+    lines += attachment_lines(rec.evidence, rec.url, rec.note)
     if rec.supersedes_id:
         lines.append(_("Заменяет отметку № {id}").format(id=rec.supersedes_id))
     return "\n".join(lines)
+
+
+def attachment_lines(evidence: Evidence | None, url: str | None, note: str | None) -> list[str]:
+    """The evidence, link and note of what was just recorded, a line each."""
+    lines = []
+    if evidence is not None:
+        lines.append(_("Доказательство: {name} (sha256 {sha}, {size} байт)").format(
+            name=evidence.name, sha=evidence.sha256, size=evidence.size))
+    if url:
+        lines.append(_("Ссылка: {url}").format(url=url))
+    if note:
+        lines.append(_("Примечание: {note}").format(note=note))
+    return lines
 
 
 # ---------------------------------------------------------------- history

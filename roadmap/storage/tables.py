@@ -223,7 +223,17 @@ class OccurrenceRow(Base):
     done_by: Mapped[str | None] = mapped_column(Text)
 
 
-class CompletionRow(Base):
+class EvidenceColumns:
+    """The evidence a record names: a stored file's SHA-256, original name,
+    size and media type (:meth:`roadmap.evidence.Evidence.columns`)."""
+
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    evidence_name: Mapped[str | None] = mapped_column(Text)
+    evidence_size: Mapped[int | None] = mapped_column(Integer)
+    evidence_media_type: Mapped[str | None] = mapped_column(String(255))
+
+
+class CompletionRow(EvidenceColumns, Base):
     """An append-only record that an occurrence was done (or reopened).
 
     Evidence is a stored file (``evidence_sha256``, name, size, media type)
@@ -240,10 +250,6 @@ class CompletionRow(Base):
     by: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
-    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
-    evidence_name: Mapped[str | None] = mapped_column(Text)
-    evidence_size: Mapped[int | None] = mapped_column(Integer)
-    evidence_media_type: Mapped[str | None] = mapped_column(String(255))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("completions.id"))
 
 
@@ -278,7 +284,7 @@ class IndicatorTargetRow(Base):
     value: Mapped[Any] = mapped_column(JSON)
 
 
-class IndicatorValueRow(Base):
+class IndicatorValueRow(EvidenceColumns, Base):
     """An append-only reported value of an indicator for one year and one
     reporting unit: an organisation, or a party of the plan.
 
@@ -307,10 +313,6 @@ class IndicatorValueRow(Base):
     by: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
-    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
-    evidence_name: Mapped[str | None] = mapped_column(Text)
-    evidence_size: Mapped[int | None] = mapped_column(Integer)
-    evidence_media_type: Mapped[str | None] = mapped_column(String(255))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("indicator_values.id"))
 
 
