@@ -50,7 +50,7 @@ from roadmap.storage.tables import (
     PlanRow,
     RegisterRow,
 )
-from roadmap.tracking import _choices, _plan_row, _unknown
+from roadmap.tracking import StatusRow, _choices, _plan_row, _unknown
 
 YES_WORDS = ("да", "yes", "1")
 NO_WORDS = ("нет", "no", "0")
@@ -681,6 +681,32 @@ def missing_values(
         if missing:
             found.append(MissingValue(plan_row.code, ind.code, ind.name, year, missing,
                                       len(units)))
+    return found
+
+
+def missing_by_occurrence(
+    session: Session, rows: Iterable[StatusRow]
+) -> dict[int, list[MissingValue]]:
+    """For the rows of monitoring tasks (the ``activity`` of an indicator),
+    the values still missing for the year of their due date, by occurrence
+    id: what a digest lists under such a task. One query when no row is one."""
+    dated = [r for r in rows if r.due is not None]
+    if not dated:
+        return {}
+    collecting = {
+        (plan, task)
+        for plan, task in session.execute(
+            select(PlanRow.code, IndicatorRow.activity)
+            .join(PlanRow, PlanRow.id == IndicatorRow.plan_id)
+            .where(PlanRow.code.in_({r.plan for r in dated}), IndicatorRow.activity.is_not(None))
+        )
+    }
+    found: dict[int, list[MissingValue]] = {}
+    for row in dated:
+        if (row.plan, row.task) in collecting and row.due is not None:
+            missing = missing_values(session, row.plan, row.task, row.due.year, org=row.org)
+            if missing:
+                found[row.occurrence_id] = missing
     return found
 
 

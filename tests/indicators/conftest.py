@@ -69,6 +69,7 @@ parent: test-region
 parties:
   - id: uo
     name: Управление образования
+    contacts: [{{name: Управление образования (пример), email: uo@{id}.example.org}}]
   - id: oo
     name: Образовательные организации
     register: {id}
