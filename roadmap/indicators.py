@@ -773,7 +773,9 @@ def value_history(session: Session, plan: str, *, org: str | None = None) -> lis
         .order_by(IndicatorValueRow.id)
     )
     if org is not None:
-        query = query.where(OrganisationRow.code == org)
+        unit = _one_org(_organisations(session, _areas(session, plan_row)), org,
+                        _("Нет организации «{id}»").format(id=org))
+        query = query.where(IndicatorValueRow.organisation_id == unit.org_id)
     entries = []
     for row, party, org_code in session.execute(query):
         evidence = Evidence.recorded(row.evidence_sha256, row.evidence_name, row.evidence_size,

@@ -162,3 +162,12 @@ def test_the_coordinators_report_has_an_indicators_section(run: Run) -> None:
     data = json.loads(run("report", REGION, "--format", "json").stdout)
     mentees = [r for r in data["indicators"] if r["indicator"] == "mentees" and r["year"] == 2023]
     assert [(r["plan"], r["value"]) for r in mentees] == [(REGION, 40), (CITY, 40), (TOWN, None)]
+
+
+def test_the_history_of_one_organisation(run: Run) -> None:
+    set_value(run, REGION, "mentees", "--year", "2023", "--value", "40", "--org", "school-1")
+    set_value(run, REGION, "mentees", "--year", "2023", "--value", "15", "--org", "town-1")
+    found = run("history", REGION, "--indicators", "--org", "town-1", "--format", "json")
+    assert [(e["org"], e["value"]) for e in json.loads(found.stdout)] == [("town-1", 15)]
+    unknown = run("history", REGION, "--indicators", "--org", "town-9")
+    assert unknown.exit_code == 1 and "town-1" in unknown.stderr
