@@ -57,6 +57,7 @@ from notifications.calendar import (
     render,
 )
 from roadmap.i18n import _, days_
+from roadmap.indicators import MissingValue
 from roadmap.status import Status
 from roadmap.storage.tables import OUTBOX_DIGEST, OUTBOX_ESCALATION
 from roadmap.tracking import StatusRow
@@ -113,6 +114,8 @@ class Directory:
     plans: Mapping[str, PlanContacts]
     curators: Mapping[tuple[str, str], Contact] = field(default_factory=dict)
     sequences: Mapping[int, int] = field(default_factory=dict)  # occurrence id → sequence
+    # occurrence id → indicator values its monitoring task still waits for
+    missing: Mapping[int, Sequence[MissingValue]] = field(default_factory=dict)
 
     def recipients_for(self, row: StatusRow) -> list[Contact]:
         plan = self.plans.get(row.plan)
@@ -541,7 +544,7 @@ class _Section:
 
 
 def _detail_lines(
-    row: StatusRow, when: str, show_who: bool, options: DigestOptions
+    row: StatusRow, when: str, show_who: bool, options: DigestOptions, directory: Directory
 ) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     if when:
@@ -551,10 +554,30 @@ def _detail_lines(
         lines.append((_("Ожидаемый результат"), clean_header_text(row.result, limit=400)))
     if show_who:
         lines.append((_("Исполнитель"), _who(row)))
+    for missing in directory.missing.get(row.occurrence_id, ()):
+        lines.append((_("Не сообщено значение"), _missing_text(missing, row.org is None)))
     url = options.item_url(row)
     if url is not None:
         lines.append((_("Отметить выполнение"), url))
     return lines
+
+
+MISSING_LISTED = 10  # organisations named under a monitoring task, at most
+
+
+def _missing_text(missing: MissingValue, name_them: bool) -> str:
+    """«Доля педагогов … (2024)», and for a collecting party which of how
+    many organisations have not reported (the first few named)."""
+    text = f"{clean_header_text(missing.name, limit=160)} ({missing.year})"
+    if not name_them:
+        return text
+    names = ", ".join(missing.missing[:MISSING_LISTED])
+    more = len(missing.missing) - MISSING_LISTED
+    if more > 0:
+        names += " " + _("и ещё {n}").format(n=more)
+    return _("{text}: нет от {n} из {expected} — {names}").format(
+        text=text, n=len(missing.missing), expected=missing.expected, names=names
+    )
 
 
 def how_to_report(options: DigestOptions) -> str:
@@ -581,7 +604,8 @@ def _plain(greeting: str, intro: str, sections: Sequence[_Section], footnote: _S
                 plan = row.plan
                 out.append(f"{clean_header_text(directory.title_of(plan), 300)} [{plan}]")
             out.append(f"  • {_title(row)}")
-            for label, value in _detail_lines(row, section.when, show_who, options):
+            for label, value in _detail_lines(row, section.when, show_who, options,
+                                              directory):
                 out.append(f"      {label}: {value}")
     if footnote is not None and footnote.rows:
         out += ["", "* " + footnote.heading + ":"]
@@ -612,7 +636,8 @@ def _html(greeting: str, intro: str, sections: Sequence[_Section], footnote: _Se
                            f"[{e(plan)}]</p><ul>")
             details = "".join(
                 f"<br>{e(label)}: {e(value)}"
-                for label, value in _detail_lines(row, section.when, show_who, options)
+                for label, value in _detail_lines(row, section.when, show_who, options,
+                                                  directory)
                 if label != _("Отметить выполнение")
             )
             url = options.item_url(row)

@@ -68,6 +68,7 @@ from notifications.digest import (
     PartyContacts,
     PlanContacts,
     Skipped,
+    is_due_soon,
     parse_sender,
     render_envelope,
 )
@@ -85,6 +86,7 @@ from notifications.recipients import plan_mail
 from roadmap.app import App
 from roadmap.errors import ConfigError, NotFoundError, UsageError
 from roadmap.i18n import _
+from roadmap.indicators import missing_by_occurrence
 from roadmap.status import Status
 from roadmap.storage.db import write_session
 from roadmap.storage.tables import (
@@ -345,8 +347,22 @@ def render_for(
         sequences[row.occurrence_id] = sequence
     if not rows:
         return None
-    directory = replace(load_directory(session, {r.plan for r in rows}), sequences=sequences)
-    return render_envelope(envelope, rows, directory, options, now)
+    return render_envelope(
+        envelope, rows, directory_for(session, rows, sequences, options), options, now
+    )
+
+
+def directory_for(
+    session: Session, rows: Sequence[StatusRow], sequences: dict[int, int],
+    options: DigestOptions,
+) -> Directory:
+    """The directory a message of ``rows`` is rendered with: contacts, the
+    calendar sequences, and the indicator values the monitoring tasks among
+    the rows that count still wait for."""
+    counted = [r for r in rows
+               if r.status is Status.OVERDUE or is_due_soon(r, options.lookahead_days)]
+    return replace(load_directory(session, {r.plan for r in rows}), sequences=sequences,
+                   missing=missing_by_occurrence(session, counted))
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from roadmap.errors import ConfigError, EvidenceError, StorageError
@@ -95,6 +95,28 @@ class Evidence:
     #: True when this :meth:`EvidenceStore.put` wrote the file (it was not
     #: in the store): :meth:`EvidenceStore.discard` may take it back
     new: bool = field(default=False, compare=False)
+
+    @classmethod
+    def recorded(
+        cls, sha256: str | None, name: str | None, size: int | None, media_type: str | None
+    ) -> Evidence | None:
+        """The evidence a record's ``evidence_*`` columns name (None: no file)."""
+        return cls(sha256, name or "", size or 0, media_type) if sha256 else None
+
+    def columns(self) -> dict[str, Any]:
+        """The ``evidence_*`` columns of a record (completion, reported value)."""
+        return {
+            "evidence_sha256": self.sha256,
+            "evidence_name": self.name,
+            "evidence_size": self.size,
+            "evidence_media_type": self.media_type,
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256, "name": self.name, "size": self.size,
+            "media_type": self.media_type,
+        }
 
 
 @dataclass(frozen=True)

@@ -134,12 +134,33 @@ class Section:
     tasks: tuple[Task, ...]
 
 
+# Indicator kinds: how reported values are checked and rolled up
+# (roadmap.indicators; docs/plan-format.md says how to choose one).
+SHARE = "share"  # a percent made of a numerator and a denominator: Σnum / Σden
+COUNT = "count"  # a number of things: summed
+LEVEL = "level"  # a 0–100 score: mean, weighted by respondents when given
+YES_NO = "yes_no"  # done or not: the share of organisations with «yes»
+INDICATOR_KINDS = (SHARE, COUNT, LEVEL, YES_NO)
+
+# ``who_reports`` of an indicator reported by every organisation the plan
+# reaches (its registers and those of its child plans); otherwise a party id.
+ORGANISATIONS = "organisations"
+
+
 @dataclass(frozen=True)
 class Indicator:
+    """A figure the plan is judged by, with its yearly targets.
+
+    ``who_reports`` is a party of the plan or :data:`ORGANISATIONS`;
+    ``activity`` is the task that collects it (the monitoring task), if any."""
+
     id: str
     name: str
     unit: str | None
     targets: tuple[Target, ...]
+    kind: str = COUNT
+    who_reports: str = ORGANISATIONS
+    activity: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,11 @@ from roadmap.errors import PlanError
 from roadmap.files import FileRefused, read_limited, text_line
 from roadmap.i18n import _
 from roadmap.model import (
+    INDICATOR_KINDS,
+    LEVEL,
+    ORGANISATIONS,
+    SHARE,
+    YES_NO,
     Contact,
     Document,
     Indicator,
@@ -142,7 +147,20 @@ PARTY = Record(
 INDICATOR = Record(
     {
         "id": Key(Text(TASK_ID, "id показателя"), required=True),
-        "name": Key(Text(), required=True),
+        "name": Key(Text(), required=True, doc="название дословно"),
+        "kind": Key(
+            Text("|".join(INDICATOR_KINDS), ", ".join(INDICATOR_KINDS)),
+            required=True,
+            doc="как проверять и сводить значения (share, count, level, yes_no)",
+        ),
+        "who_reports": Key(
+            Text(SLUG, "id стороны или organisations"),
+            doc="кто сообщает значение: сторона плана или organisations (каждая ОО)",
+        ),
+        "activity": Key(
+            Text(TASK_ID, "id задачи"),
+            doc="задача, которая собирает значение; без targets — её целевые значения",
+        ),
         "unit": Key(Nullable(Text())),
         "targets": Key(YearMap()),
         "note": Key(Text()),
@@ -485,8 +503,8 @@ def _build_plan(raw: Mapping[str, Any], chk: Checker) -> Plan | None:
         parent=raw.get("parent"),
         escalation=_contact(raw.get("escalation")),
         indicators=tuple(
-            Indicator(i["id"], i["name"], i.get("unit"), _targets(i.get("targets")))
-            for i in indicators
+            _build_indicator(i, built_sections, party_ids, chk, f"indicators[{n}]")
+            for n, i in enumerate(indicators)
         ),
         source=chk.file,
     )
@@ -564,6 +582,51 @@ def _build_task(
         note=raw.get("note"),
         position=raw["__pos__"],
     )
+
+
+def _build_indicator(
+    raw: Mapping[str, Any], sections: list[Section], party_ids: list[str], chk: Checker, path: str
+) -> Indicator:
+    """An indicator, its ``who_reports`` and ``activity`` checked against the
+    plan; without ``targets`` it takes those of its activity (the oblast's
+    yearly figures live in the result column of its tasks)."""
+    who = raw.get("who_reports", ORGANISATIONS)
+    if who is not INVALID and who != ORGANISATIONS and who not in party_ids:
+        chk.error(
+            raw["__pos__who_reports"],
+            f"{path}.who_reports",
+            _("неизвестная сторона «{party}»; допустимы: {known}").format(
+                party=who, known=", ".join([ORGANISATIONS, *party_ids])
+            ),
+        )
+    targets = _targets(raw.get("targets"))
+    unit = raw.get("unit")
+    activity = raw.get("activity")
+    if activity is not None and activity is not INVALID:
+        tasks = {t.id: t for s in sections for t in s.tasks}
+        task = tasks.get(activity)
+        if task is None:
+            close = difflib.get_close_matches(activity, list(tasks), n=1)
+            hint = _(" (может быть, «{key}»?)").format(key=close[0]) if close else ""
+            chk.error(
+                raw["__pos__activity"],
+                f"{path}.activity",
+                _("нет задачи «{task}»{hint}").format(task=activity, hint=hint),
+            )
+        elif "targets" not in raw:
+            targets, unit = task.targets, unit or task.target_unit
+    kind = raw["kind"]
+    if kind in (SHARE, LEVEL, YES_NO):
+        for target in targets:
+            if isinstance(target.value, int | float) and not 0 <= target.value <= 100:
+                chk.error(
+                    raw.get("__pos__targets", raw["__pos__"]),
+                    f"{path}.targets.{target.year}",
+                    _("целевое значение {value} вне 0–100 (показатель вида {kind})").format(
+                        value=target.value, kind=kind
+                    ),
+                )
+    return Indicator(raw["id"], raw["name"], unit, targets, kind, who, activity)
 
 
 def _build_register(raw: Mapping[str, Any], chk: Checker) -> Register | None:

@@ -49,6 +49,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from roadmap.indicators import IndicatorLine, indicator_rows
 from roadmap.status import Status
 from roadmap.storage.repository import get_plan_view
 from roadmap.storage.tables import (
@@ -170,6 +171,9 @@ class Report:
     counts: Counts  # the plan's totals: cells per status
     occurrences: int  # current occurrences counted (own plan)
     rows: int  # occurrences read (own plan, not withdrawn)
+    # Targets against reported values, per indicator and year, with the
+    # child plans' parts (:func:`roadmap.indicators.indicator_rows`).
+    indicators: tuple[IndicatorLine, ...] = ()
 
     def cell(self, task: str, unit: Unit) -> Cell | None:
         """The cell of ``task`` × ``unit``, or None when the unit has no part in it."""
@@ -253,6 +257,7 @@ def build_report(
         counts=_zero_counts(c.status for c in cells.values()),
         occurrences=sum(c.occurrences for c in cells.values()),
         rows=len(rows),
+        indicators=tuple(indicator_rows(session, plan_code)),
     )
 
 

@@ -38,6 +38,7 @@ from typing import Any
 import click
 
 from roadmap.app import App
+from roadmap.cli.indicators import indicators_table_html
 from roadmap.cli.output import render_table, to_csv, to_json
 from roadmap.cli.root import main, pass_app
 from roadmap.errors import RoadmapError
@@ -133,6 +134,7 @@ def report_to_json(result: Report) -> dict[str, Any]:
         "statuses": {s.value: status_label(s) for s in REPORT_STATUSES},
         "counts": _counts_json(result.counts),
         "occurrences": result.occurrences,
+        "indicators": [line.as_json() for line in result.indicators],
         "tasks": [
             {
                 "task": t.task,
@@ -489,6 +491,10 @@ def report_html(result: Report) -> str:
                 out.append(f'<td class="n">{c.counts[s]}</td>')
             out.append("</tr>")
         out.append("</tbody></table>")
+
+    if result.indicators:
+        out.append(_tag("h2", _("Показатели")))
+        out.append(indicators_table_html(result.indicators))
 
     out.append("</body>")
     out.append("</html>")

@@ -220,6 +220,9 @@ def plan_to_json(view: PlanView) -> dict[str, Any]:
                 "id": i.id,
                 "name": i.name,
                 "unit": i.unit,
+                "kind": i.kind,
+                "who_reports": i.who_reports,
+                "activity": i.activity,
                 "targets": {str(y): v for y, v in i.targets.items()},
             }
             for i in view.indicators
@@ -268,4 +271,4 @@ def describe_plan(view: PlanView) -> Iterator[str]:
         for ind in view.indicators:
             targets = ", ".join(f"{y}: {v}" for y, v in ind.targets.items())
             unit = f" ({ind.unit})" if ind.unit else ""
-            yield f"  {ind.name}{unit}: {targets}"
+            yield f"  {ind.name}{unit} [{ind.kind}]: {targets}"

@@ -20,8 +20,9 @@ import click
 from roadmap.app import App, Clock
 from roadmap.cli.output import echo_csv, echo_json, render_table
 from roadmap.cli.root import main, pass_app
-from roadmap.evidence import VerifyReport
+from roadmap.evidence import Evidence, VerifyReport
 from roadmap.i18n import N_, _
+from roadmap.indicators import expected_value_evidence, value_history
 from roadmap.status import Status, status_label
 from roadmap.storage.db import write_session
 from roadmap.tracking import (
@@ -224,7 +225,7 @@ def current_user(app: App) -> str:
     return str(app.settings["user"] or getpass.getuser())
 
 
-def _local_time(at: Any, zone: str) -> str:
+def local_time(at: Any, zone: str) -> str:
     from zoneinfo import ZoneInfo
 
     return f"{at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} ({zone})"
@@ -237,19 +238,26 @@ def describe_recorded(rec: Recorded) -> str:
     lines = [
         _("{head}: {plan} {what} — {by}, {at}").format(
             head=head, plan=occ.plan, what=occ.describe(), by=rec.by,
-            at=_local_time(rec.at, occ.timezone),
+            at=local_time(rec.at, occ.timezone),
         )
     ]
-    if rec.evidence is not None:
-        lines.append(_("Доказательство: {name} (sha256 {sha}, {size} байт)").format(
-            name=rec.evidence.name, sha=rec.evidence.sha256, size=rec.evidence.size))
-    if rec.url:
-        lines.append(_("Ссылка: {url}").format(url=rec.url))
-    if rec.note:
-        lines.append(_("Примечание: {note}").format(note=rec.note))
+    lines += attachment_lines(rec.evidence, rec.url, rec.note)
     if rec.supersedes_id:
         lines.append(_("Заменяет отметку № {id}").format(id=rec.supersedes_id))
     return "\n".join(lines)
+
+
+def attachment_lines(evidence: Evidence | None, url: str | None, note: str | None) -> list[str]:
+    """The evidence, link and note of what was just recorded, a line each."""
+    lines = []
+    if evidence is not None:
+        lines.append(_("Доказательство: {name} (sha256 {sha}, {size} байт)").format(
+            name=evidence.name, sha=evidence.sha256, size=evidence.size))
+    if url:
+        lines.append(_("Ссылка: {url}").format(url=url))
+    if note:
+        lines.append(_("Примечание: {note}").format(note=note))
+    return lines
 
 
 # ---------------------------------------------------------------- history
@@ -259,11 +267,20 @@ def describe_recorded(rec: Recorded) -> str:
 @click.argument("plan")
 @click.argument("task", required=False)
 @click.option("--org", default=None, help="Только эта организация.")
+@click.option("--indicators", "values", is_flag=True,
+              help="Журнал сообщённых значений показателей, а не отметок.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @pass_app
-def history_command(app: App, plan: str, task: str | None, org: str | None, fmt: str) -> None:
+def history_command(
+    app: App, plan: str, task: str | None, org: str | None, values: bool, fmt: str
+) -> None:
     """Журнал отметок плана (задачи), от старых к новым; ничего не удаляется."""
+    if values:
+        if task is not None:
+            raise click.UsageError(_("С --indicators задача не указывается"))
+        _value_history(app, plan, org, fmt)
+        return
     with app.sessions() as session:
         entries = history(session, plan, task, org=org)
     if fmt == "json":
@@ -272,6 +289,20 @@ def history_command(app: App, plan: str, task: str | None, org: str | None, fmt:
         click.echo(_("Отметок нет"))
     else:
         click.echo(history_table(entries))
+
+
+def _value_history(app: App, plan: str, org: str | None, fmt: str) -> None:
+    # Imported here: roadmap.cli.indicators imports this module.
+    from roadmap.cli.indicators import value_history_table
+
+    with app.sessions() as session:
+        entries = value_history(session, plan, org=org)
+    if fmt == "json":
+        echo_json([e.as_json() for e in entries])
+    elif not entries:
+        click.echo(_("Значений нет"))
+    else:
+        click.echo(value_history_table(entries))
 
 
 ACTIONS = {"done": N_("выполнено"), "reopen": N_("отменено")}
@@ -313,7 +344,7 @@ def verify(app: App) -> None:
 
     Код выхода 1, если какой-то файл пропал или изменён."""
     with app.sessions() as session:
-        expected = expected_evidence(session)
+        expected = sorted(set(expected_evidence(session)) | set(expected_value_evidence(session)))
         unhashed = unhashed_evidence(session)
     report = app.evidence_store.verify(expected)
     if unhashed:

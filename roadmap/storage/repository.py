@@ -49,6 +49,7 @@ from roadmap.evidence import Evidence
 from roadmap.i18n import _
 from roadmap.model import (
     Contact,
+    Indicator,
     Organisation,
     Party,
     Plan,
@@ -554,14 +555,16 @@ def _replace_indicators(session: Session, plan_id: int, plan: Plan) -> bool:
     """Indicators carry no history: replace them wholesale when they differ
     (True then)."""
     current = [
-        (code, name, unit, position)
-        for code, name, unit, position in session.execute(
-            select(
-                _INDICATORS.c.code, _INDICATORS.c.name, _INDICATORS.c.unit, _INDICATORS.c.position
-            ).where(_INDICATORS.c.plan_id == plan_id)
+        tuple(row)
+        for row in session.execute(
+            select(*(_INDICATORS.c[name] for name in _INDICATOR_FIELDS)).where(
+                _INDICATORS.c.plan_id == plan_id
+            )
         )
     ]
-    wanted = [(i.id, i.name, i.unit, n) for n, i in enumerate(plan.indicators)]
+    wanted = [
+        tuple(_indicator_fields(plan_id, n, i).values())[1:] for n, i in enumerate(plan.indicators)
+    ]
     targets_now = {
         (code, year): value
         for code, year, value in session.execute(
@@ -580,6 +583,18 @@ def _replace_indicators(session: Session, plan_id: int, plan: Plan) -> bool:
     return True
 
 
+_INDICATOR_FIELDS = ("code", "name", "unit", "position", "kind", "who_reports", "activity")
+
+
+def _indicator_fields(plan_id: int, position: int, ind: Indicator) -> dict[str, Any]:
+    """The columns of an indicator row: ``plan_id``, then :data:`_INDICATOR_FIELDS`."""
+    return {
+        "plan_id": plan_id, "code": ind.id, "name": ind.name, "unit": ind.unit,
+        "position": position, "kind": ind.kind, "who_reports": ind.who_reports,
+        "activity": ind.activity,
+    }
+
+
 def _insert_indicators(session: Session, plan_id: int, plan: Plan) -> None:
     """Store the indicators of ``plan`` and their targets (none are stored)."""
     if not plan.indicators:
@@ -587,10 +602,7 @@ def _insert_indicators(session: Session, plan_id: int, plan: Plan) -> None:
     _insert_many(
         session,
         _INDICATORS,
-        [
-            {"plan_id": plan_id, "code": i.id, "name": i.name, "unit": i.unit, "position": n}
-            for n, i in enumerate(plan.indicators)
-        ],
+        [_indicator_fields(plan_id, n, i) for n, i in enumerate(plan.indicators)],
     )
     ids = dict(
         session.execute(
@@ -772,6 +784,9 @@ class IndicatorView:
     name: str
     unit: str | None
     targets: dict[int, Any] = field(default_factory=dict)
+    kind: str = "count"
+    who_reports: str = "organisations"
+    activity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -890,7 +905,8 @@ def get_plan_view(session: Session, plan_code: str) -> PlanView:
                 .order_by(IndicatorTargetRow.year)
             )
         }
-        indicators.append(IndicatorView(ind.code, ind.name, ind.unit, targets))
+        indicators.append(IndicatorView(ind.code, ind.name, ind.unit, targets, ind.kind,
+                                        ind.who_reports, ind.activity))
     parties = {
         p.code: p.name
         for p in session.scalars(

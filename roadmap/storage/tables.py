@@ -26,6 +26,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -222,7 +223,17 @@ class OccurrenceRow(Base):
     done_by: Mapped[str | None] = mapped_column(Text)
 
 
-class CompletionRow(Base):
+class EvidenceColumns:
+    """The evidence a record names: a stored file's SHA-256, original name,
+    size and media type (:meth:`roadmap.evidence.Evidence.columns`)."""
+
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    evidence_name: Mapped[str | None] = mapped_column(Text)
+    evidence_size: Mapped[int | None] = mapped_column(Integer)
+    evidence_media_type: Mapped[str | None] = mapped_column(String(255))
+
+
+class CompletionRow(EvidenceColumns, Base):
     """An append-only record that an occurrence was done (or reopened).
 
     Evidence is a stored file (``evidence_sha256``, name, size, media type)
@@ -239,10 +250,6 @@ class CompletionRow(Base):
     by: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
-    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
-    evidence_name: Mapped[str | None] = mapped_column(Text)
-    evidence_size: Mapped[int | None] = mapped_column(Integer)
-    evidence_media_type: Mapped[str | None] = mapped_column(String(255))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("completions.id"))
 
 
@@ -258,6 +265,11 @@ class IndicatorRow(Base):
     name: Mapped[str] = mapped_column(Text)
     unit: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer)
+    # Migration 0010: how values are checked and rolled up, who reports them
+    # (a party code or "organisations") and the task that collects them.
+    kind: Mapped[str] = mapped_column(String(16), server_default="count")
+    who_reports: Mapped[str] = mapped_column(String(100), server_default="organisations")
+    activity: Mapped[str | None] = mapped_column(String(100))
 
 
 class IndicatorTargetRow(Base):
@@ -270,6 +282,38 @@ class IndicatorTargetRow(Base):
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
     year: Mapped[int] = mapped_column(Integer)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class IndicatorValueRow(EvidenceColumns, Base):
+    """An append-only reported value of an indicator for one year and one
+    reporting unit: an organisation, or a party of the plan.
+
+    The indicator is named by plan and ``indicator`` code, not by the id of
+    its row: indicators are replaced wholesale on reload, values are kept.
+    ``value`` is the number (for a share the percent, numerator /
+    denominator × 100), ``numerator``/``denominator`` are set for shares,
+    ``respondents`` optionally for levels. A correction is a new row that
+    ``supersedes`` the current one; the migration installs triggers that
+    refuse UPDATE and DELETE. Created by migration 0010."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (Index("ix_indicator_values_plan_id_indicator", "plan_id", "indicator"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    indicator: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    value: Mapped[float] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    respondents: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    by: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("indicator_values.id"))
 
 
 # Feed scopes (what a subscription or export covers).

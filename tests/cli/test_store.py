@@ -67,6 +67,7 @@ sections:
 indicators:
   - id: share-mentored
     name: Доля обучающихся, вовлечённых в наставничество
+    kind: share
     unit: "%"
     targets: {2023: 10, 2024: 15}
 """
@@ -128,6 +129,9 @@ def test_load_then_show_round_trip(run: Run, plans_dir: Path, tmp_path: Path) ->
             "id": "share-mentored",
             "name": "Доля обучающихся, вовлечённых в наставничество",
             "unit": "%",
+            "kind": "share",
+            "who_reports": "organisations",
+            "activity": None,
             "targets": {"2023": 10, "2024": 15},
         }
     ]

@@ -127,6 +127,7 @@ SOURCED = [
         sections={"1": 4, "2": 3, "3": 6, "4": 8, "5": 4},
         split=frozenset({"2.1", "4.2"}),
         cases=17,
+        indicators=12,  # the figures of the result column
     ),
     Sourced(
         plan="bokhan-2022-2024",

@@ -9,7 +9,6 @@ of the past done), on several days, on every backend."""
 from __future__ import annotations
 
 import email
-from dataclasses import replace
 from datetime import date
 from email.message import EmailMessage
 from email.policy import default
@@ -19,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from notifications.digest import build_digests
-from notifications.outbox import digest_options, load_directory, render_for
+from notifications.outbox import digest_options, directory_for, render_for
 from notifications.recipients import plan_mail
 from roadmap.app import App
 from roadmap.storage.db import write_session
@@ -84,7 +83,7 @@ def test_database_decision_and_late_rendering_match_the_per_row_rules(
                 ):
                     rows.append(row)
                     sequences[row.occurrence_id] = sequence
-                directory = replace(load_directory(session), sequences=sequences)
+                directory = directory_for(session, rows, sequences, options)
                 expected = build_digests(rows, directory, options, national.NOW)
 
                 by_key = {m.key: m for m in expected.messages}
