@@ -15,6 +15,7 @@ import logging
 import re
 
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
@@ -35,14 +36,20 @@ def redact(text: str) -> str:
 
 class RedactSecrets(logging.Filter):
     """Formats a record once (message, arguments, exception, stack) and
-    keeps only the redacted text."""
+    keeps only the redacted text. A request the HTTP parser refused (a
+    client's fault, not ours) is one warning line, not a traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a bad format string: keep what can be shown
             message = f"{record.msg!r} {record.args!r}"
-        if record.exc_info:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            said = " ".join(str(error.message).split())[:300]
+            message += f": {type(error).__name__}: {said}"
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        elif record.exc_info:
             message += "\n" + logging.Formatter().formatException(record.exc_info)
         elif record.exc_text:
             message += "\n" + record.exc_text

@@ -52,10 +52,11 @@ PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
 def base(run: Run, loaded: Path, env: Env, tmp_path: Path) -> Iterator[str]:
     """``roadmap serve --today`` on a free loopback port, until the test ends."""
     port = free_port()
+    log = tmp_path / "serve.log"  # a file: a pipe nobody reads would fill and stall the server
     proc = subprocess.Popen(
         [sys.executable, "-m", "roadmap", "serve", "--port", str(port), "--no-scheduler",
          "--today", TODAY.isoformat()],
-        env=process_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=process_env(env), stdout=subprocess.DEVNULL, stderr=log.open("wb"),
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -70,14 +71,14 @@ def base(run: Run, loaded: Path, env: Env, tmp_path: Path) -> Iterator[str]:
     else:
         proc.kill()
     if proc.poll() is not None:
-        pytest.fail(f"serve did not start: {proc.communicate()[1].decode()}")
+        pytest.fail(f"serve did not start: {log.read_text(encoding='utf-8')}")
     yield url
     proc.terminate()
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
-    err = proc.stderr.read().decode() if proc.stderr else ""
+    err = log.read_text(encoding="utf-8")
     assert "Traceback" not in err, err
 
 
