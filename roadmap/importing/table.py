@@ -1,0 +1,327 @@
+"""Finding the plan table in a grid and reading its rows as sections and
+tasks.
+
+The table is found by its header words, not by position (see
+:data:`HEADER_WORDS`); two header rows and merged header cells are read as
+one header per column («Исполнители» over «региональные» | «ОО»). Rows:
+
+- a row with one text spanning the whole table, or with only a number like
+  «1.» and a title, is a *section*;
+- a row with an empty number whose text goes on is a *continuation*: each
+  of its cells is joined to the task above;
+- a row of column numbers («1 2 3 4 5») and a header repeated on a new page
+  are skipped, and counted;
+- every other row with a number is a *task*. Numbers stay as written.
+
+Nothing is dropped: every source row ends up in a task, a section, or
+a :class:`Finding`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from roadmap.i18n import _
+
+NUMBER, ACTIVITY, DEADLINE, RESPONSIBLE, CO_RESPONSIBLE, RESULT, EXTRA = (
+    "number", "activity", "deadline", "responsible", "co_responsible", "result", "extra"
+)
+
+# Header words by column kind, checked in this order (normalised: lower
+# case, ё → е). «Срок исполнения» is a deadline, «Исполнители» responsible.
+HEADER_WORDS: tuple[tuple[str, str], ...] = (
+    (NUMBER, r"^(№|n\b|no\b|номер)|п\s*/\s*п"),
+    (RESPONSIBLE, r"ответствен|исполнител"),
+    (DEADLINE, r"\bсрок|\bдата\b|\bпериод\b"),
+    (RESULT, r"результат|отчетност|итогов\w* документ|вид документа|показател"),
+    (ACTIVITY, r"мероприят|наименовани|содержани|действи"),
+)
+MAX_HEADER_SEARCH = 8  # rows from the top of a grid where the header may start
+
+_NUM = r"(?:\d{1,3}(?:\.\d{1,3})*\.?\)?|[IVXLC]{1,6}\.?)"
+NUMBER_RE = re.compile(rf"^({_NUM})(?:\s+|$)(.*)$", re.S)
+SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,3}\.?|[IVXLC]{1,6}\.?)$")
+
+
+def normalise(text: str) -> str:
+    """Lower case, ё → е, whitespace collapsed: for comparing words."""
+    return " ".join(text.lower().replace("ё", "е").split())
+
+
+def join_lines(text: str | None) -> str:
+    """A cell broken over lines, joined as ``plan-format`` says: one space
+    per line break; a word hyphenated at the end of a line is joined without
+    one («организационно-» + «методического»). Spaces inside a line stay."""
+    if not text:
+        return ""
+    lines = [line.strip() for line in text.replace("\r", "\n").split("\n")]
+    out = ""
+    for line in lines:
+        if not line:
+            continue
+        if out and out.endswith("-") and len(out) > 1 and out[-2].isalpha() and line[0].islower():
+            out += line
+        elif out:
+            out += " " + line
+        else:
+            out = line
+    return out
+
+
+def header_kind(text: str) -> str | None:
+    """The column kind a header text names, or None."""
+    words = normalise(text)
+    if not words:
+        return None
+    for kind, pattern in HEADER_WORDS:
+        if re.search(pattern, words):
+            return kind
+    return None
+
+
+def is_header_row(cells: Sequence[str | None]) -> bool:
+    """True when ``cells`` name an activity column and at least one other."""
+    kinds = {header_kind(c) for c in cells if c}
+    return ACTIVITY in kinds and len(kinds - {None, ACTIVITY}) >= 1
+
+
+def _numbering_row(cells: Sequence[str | None]) -> bool:
+    """«1 2 3 4 5» under the header: the columns numbered."""
+    values = [c.strip().rstrip(".") for c in cells if c]
+    if len(values) < 3 or not all(v.isdigit() for v in values):
+        return False
+    numbers = [int(v) for v in values]
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something about a source row the reader should check."""
+
+    place: str  # «таблица 1, строка 7»
+    message: str
+    text: str = ""
+
+
+@dataclass
+class RawTask:
+    number: str | None
+    activity: str
+    deadline: str
+    responsible: str
+    co_responsible: str
+    result: str
+    extras: list[tuple[str, str]]
+    place: str
+
+
+@dataclass
+class RawSection:
+    number: str | None
+    title: str
+    place: str
+    tasks: list[RawTask] = field(default_factory=list)
+
+
+@dataclass
+class TableReading:
+    """What one table gave: sections with their tasks, and the findings."""
+
+    place: str
+    headers: dict[str, str]  # column kind → header as printed
+    sections: list[RawSection] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    rows: int = 0  # source rows below the header
+    skipped: int = 0  # repeated header rows, column-number rows, empty rows
+    continuations: int = 0
+
+
+@dataclass(frozen=True)
+class Layout:
+    kinds: tuple[str | None, ...]  # per grid column
+    headers: tuple[str, ...]  # per grid column, the header as printed
+    header_rows: tuple[int, ...]  # grid rows that make the header
+
+
+def find_layout(grid: Sequence[Sequence[str | None]]) -> Layout | None:
+    """The header of ``grid`` (one or more rows near the top), or None when
+    no row names the plan's columns."""
+    for start in range(min(MAX_HEADER_SEARCH, len(grid))):
+        if is_header_row(grid[start]):
+            break
+    else:
+        return None
+    rows = [start]
+    for index in range(start + 1, min(start + 3, len(grid))):
+        if _header_continues(grid[start], grid[index]):
+            rows.append(index)
+        else:
+            break
+    width = max(len(r) for r in grid)
+    texts: list[str] = []
+    for column in range(width):
+        parts: list[str] = []
+        for index in rows:
+            part = _covering(grid[index], column)
+            if not part and index != rows[-1] and _covering(grid[rows[-1]], column):
+                # A file without merge marks (CSV): an empty group cell over
+                # a sub-header belongs to the group on its left.
+                part = _covering(grid[index], column - 1) if column else ""
+            if part and (not parts or parts[-1] != part):
+                parts.append(part)
+        texts.append(" ".join(join_lines(p) for p in parts))
+    kinds: list[str | None] = []
+    for text in texts:
+        kind = header_kind(text)
+        if kind in kinds:
+            kind = CO_RESPONSIBLE if kind == RESPONSIBLE and CO_RESPONSIBLE not in kinds else EXTRA
+        kinds.append(kind if text else None)
+    return Layout(tuple(kinds), tuple(texts), tuple(rows))
+
+
+def _covering(row: Sequence[str | None], column: int) -> str:
+    """The text of the cell at ``column`` or of the merged cell covering it."""
+    while column >= 0:
+        if column < len(row) and row[column] is not None:
+            return row[column] or ""
+        column -= 1
+    return ""
+
+
+def _header_continues(first: Sequence[str | None], row: Sequence[str | None]) -> bool:
+    """A second header row: short sub-headers, or the first row's cells
+    again (vertically merged), and no number or long text."""
+    if _numbering_row(row):
+        return False
+    seen = False
+    for column, cell in enumerate(row):
+        if not cell:
+            continue
+        above = first[column] if column < len(first) else None
+        if cell == above:
+            continue
+        if len(cell) > 40 or any(ch.isdigit() for ch in cell):
+            return False
+        seen = True
+    return seen
+
+
+def read_table(
+    grid: Sequence[Sequence[str | None]], layout: Layout, place: str, offset: int = 0
+) -> TableReading:
+    """The sections and tasks of ``grid`` under ``layout``; see the module doc.
+    ``offset``: source rows above the grid (row numbers name the source's)."""
+    kinds = layout.kinds
+    reading = TableReading(
+        place, {k: h for k, h in zip(kinds, layout.headers, strict=True) if k and k != EXTRA}
+    )
+    header = [tuple(grid[i]) for i in layout.header_rows]
+    has_number_column = NUMBER in kinds
+    current: RawSection | None = None
+    last: RawTask | None = None
+    first_row = layout.header_rows[-1] + 1
+    for index in range(first_row, len(grid)):
+        row = list(grid[index])
+        row += [""] * (len(kinds) - len(row))
+        where = _("{place}, строка {n}").format(place=place, n=offset + index + 1)
+        reading.rows += 1
+        if not any(row) or tuple(grid[index]) in header or _numbering_row(row):
+            reading.skipped += 1
+            continue
+        values: dict[str, str] = {}
+        extras: list[tuple[str, str]] = []
+        for column, kind in enumerate(kinds):
+            text = join_lines(row[column]) if column < len(row) else ""
+            if not text:
+                continue
+            if kind in (None, EXTRA):
+                extras.append((layout.headers[column], text))
+            elif kind in values:
+                values[kind] += " " + text
+            else:
+                values[kind] = text
+        number = values.get(NUMBER, "")
+        activity = values.get(ACTIVITY, "")
+        if " " in number or (number and not NUMBER_RE.match(number)):
+            # Text in the number column: «1. Title» of a section row.
+            match = NUMBER_RE.match(number)
+            head, rest = (match.group(1), match.group(2).strip()) if match else ("", number)
+            number, activity = head, join_lines(rest + "\n" + activity) if activity else rest
+        if not number and activity:
+            match = NUMBER_RE.match(activity)
+            if match and (match.group(2) or not has_number_column):
+                number, activity = match.group(1), match.group(2).strip()
+        texts = [t for k, t in values.items() if k not in (NUMBER, ACTIVITY)] + [t for _h, t in extras]
+        filled = [c for c in row if c]
+        spanning = len(filled) == 1 and sum(1 for c in row if c is None) >= len(row) - 1 - (
+            1 if has_number_column else 0
+        )
+        if (spanning and not texts) or (
+            number and SECTION_NUMBER_RE.match(number) and activity and not texts
+        ):
+            if spanning and not activity:
+                # The one merged text sits in the number column: «1. Title».
+                match = NUMBER_RE.match(filled[0] or "")
+                if match and match.group(2):
+                    number, activity = match.group(1), join_lines(match.group(2))
+                else:
+                    number, activity = "", join_lines(filled[0])
+            current = RawSection(number or None, activity, where)
+            reading.sections.append(current)
+            last = None
+            continue
+        if not number and last is not None and (has_number_column or not activity):
+            _continue(last, values, extras)
+            reading.continuations += 1
+            continue
+        if not activity:
+            reading.findings.append(
+                Finding(where, _("строка без мероприятия, не взята в план"), " | ".join(filled_text(row)))
+            )
+            continue
+        if not number and last is None and not texts:
+            current = RawSection(None, activity, where)  # a title without a number
+            reading.sections.append(current)
+            continue
+        if current is None:
+            current = RawSection(None, _("Мероприятия"), where)
+            reading.sections.append(current)
+        last = RawTask(
+            number or None,
+            activity,
+            values.get(DEADLINE, ""),
+            values.get(RESPONSIBLE, ""),
+            values.get(CO_RESPONSIBLE, ""),
+            values.get(RESULT, ""),
+            extras,
+            where,
+        )
+        current.tasks.append(last)
+    return reading
+
+
+def filled_text(row: Sequence[str | None]) -> list[str]:
+    return [join_lines(c) for c in row if c]
+
+
+def _continue(task: RawTask, values: dict[str, str], extras: list[tuple[str, str]]) -> None:
+    """Join a continuation row's cells to ``task`` (a vertically merged cell
+    repeated down is not joined twice)."""
+    for kind in (ACTIVITY, DEADLINE, RESPONSIBLE, CO_RESPONSIBLE, RESULT):
+        text = values.get(kind)
+        if not text:
+            continue
+        before = getattr(task, kind)
+        if text == before:
+            continue
+        setattr(task, kind, join_lines(before + "\n" + text) if before else text)
+    for head, text in extras:
+        for n, (h, t) in enumerate(task.extras):
+            if h == head:
+                if t != text:
+                    task.extras[n] = (h, join_lines(t + "\n" + text))
+                break
+        else:
+            task.extras.append((head, text))
