@@ -63,6 +63,24 @@ REPORT_STATUSES: tuple[Status, ...] = (
     Status.ON_DEMAND,
     Status.UNDATED,
 )
+# Cell colours by status (a class per status: st-done, st-overdue …).
+COLOURS: dict[Status, str] = {
+    Status.DONE: "#b7e1b5",
+    Status.OVERDUE: "#f4a3a3",
+    Status.DUE_SOON: "#ffd980",
+    Status.UPCOMING: "#d6e6f5",
+    Status.ON_DEMAND: "#e0d0ec",
+    Status.UNDATED: "#e4e4e4",
+}
+# A mark per status, so that the matrix reads without colour too.
+MARKS: dict[Status, str] = {
+    Status.DONE: "✓",
+    Status.OVERDUE: "!",
+    Status.DUE_SOON: "◔",
+    Status.UPCOMING: "·",
+    Status.ON_DEMAND: "↻",
+    Status.UNDATED: "?",
+}
 # Which status a cell takes when its current occurrences differ (most urgent first).
 _PRECEDENCE: tuple[Status, ...] = (
     Status.OVERDUE,
@@ -370,6 +388,8 @@ def _unit_sort_key(unit: Unit, order: Mapping[tuple[str, str | None], int]) -> t
 
 
 __all__ = [
+    "COLOURS",
+    "MARKS",
     "REPORT_STATUSES",
     "Cell",
     "ChildSummary",

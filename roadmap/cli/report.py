@@ -38,15 +38,24 @@ from typing import Any
 import click
 
 from roadmap.app import App
-from roadmap.cli.output import render_table, to_csv, to_json
+from roadmap.cli.output import emit_binary, render_table, to_csv, to_json, write_output
 from roadmap.cli.root import main, pass_app
-from roadmap.errors import RoadmapError
-from roadmap.files import write_atomic
+from roadmap.execution import build_execution_report
+from roadmap.execution_files import execution_docx, execution_xlsx
 from roadmap.i18n import N_, _, days_, get_language
-from roadmap.report import REPORT_STATUSES, Report, TaskSummary, Unit, build_report
+from roadmap.report import (
+    COLOURS,
+    MARKS,
+    REPORT_STATUSES,
+    Report,
+    TaskSummary,
+    Unit,
+    build_report,
+)
 from roadmap.status import Status, status_label
 
-FORMATS = click.Choice(["table", "json", "csv", "html"])
+FORMATS = click.Choice(["table", "json", "csv", "html", "docx", "xlsx"])
+DOCUMENTS = {"docx": execution_docx, "xlsx": execution_xlsx}
 
 
 @main.command()
@@ -58,6 +67,8 @@ FORMATS = click.Choice(["table", "json", "csv", "html"])
     help="Считать сегодняшней эту дату (ГГГГ-ММ-ДД); по умолчанию — дата в поясе плана.",
 )
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--org", default=None,
+              help="Только эта организация (для --format docx и xlsx).")
 @click.option(
     "-o",
     "--output",
@@ -66,25 +77,31 @@ FORMATS = click.Choice(["table", "json", "csv", "html"])
     help="Записать в файл (атомарно) вместо стандартного вывода.",
 )
 @pass_app
-def report(app: App, plan: str, today: datetime | None, fmt: str, output: Path | None) -> None:
+def report(
+    app: App, plan: str, today: datetime | None, fmt: str, org: str | None, output: Path | None
+) -> None:
     """Отчёт координатора: сколько организаций выполнили, просрочили и ждут
     каждую задачу плана, просроченные задачи каждой организации, итоги
-    дочерних планов."""
+    дочерних планов. С --format docx или xlsx — информация о ходе
+    реализации плана, как её отправляют наверх."""
     if today is not None:
         app.clock.fixed_today = today.date()
+    if org is not None and fmt not in DOCUMENTS:
+        raise click.UsageError(_("--org работает с --format docx и xlsx"))
     due_soon_days = int(app.settings["lookahead_days"])
-    with app.sessions() as session:
-        result = build_report(session, app.clock.today, plan, due_soon_days)
-    text = render(result, fmt, width=_terminal_width() if output is None else 120)
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
+    if fmt in DOCUMENTS:
+        with app.sessions() as session:
+            document = build_execution_report(session, app.clock.today, plan, due_soon_days, org)
+        emit_binary(DOCUMENTS[fmt](document), output, fmt)
     else:
-        try:
-            write_atomic(output, text)
-        except OSError as err:
-            raise RoadmapError(
-                _("Не удалось записать {path}: {err}").format(path=output, err=err.strerror or err)
-            ) from err
+        with app.sessions() as session:
+            result = build_report(session, app.clock.today, plan, due_soon_days)
+        text = render(result, fmt, width=_terminal_width() if output is None else 120)
+        if output is None:
+            click.echo(text, nl=not text.endswith("\n"))
+            return
+        write_output(output, text)
+    if output is not None:
         click.echo(_("Отчёт записан: {path}").format(path=output), err=True)
 
 
@@ -345,26 +362,6 @@ def _deadline(task: TaskSummary) -> str:
 
 
 # ---------------------------------------------------------------- html
-
-# Cell colours by status (a class per status: st-done, st-overdue …).
-COLOURS: dict[Status, str] = {
-    Status.DONE: "#b7e1b5",
-    Status.OVERDUE: "#f4a3a3",
-    Status.DUE_SOON: "#ffd980",
-    Status.UPCOMING: "#d6e6f5",
-    Status.ON_DEMAND: "#e0d0ec",
-    Status.UNDATED: "#e4e4e4",
-}
-# A mark per status, so that the matrix reads without colour too.
-MARKS: dict[Status, str] = {
-    Status.DONE: "✓",
-    Status.OVERDUE: "!",
-    Status.DUE_SOON: "◔",
-    Status.UPCOMING: "·",
-    Status.ON_DEMAND: "↻",
-    Status.UNDATED: "?",
-}
-
 
 def status_class(status: Status) -> str:
     """The CSS class of a status in the HTML matrix: ``st-done``, ``st-due-soon`` …"""

@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 import click
 
 from roadmap.app import App, Clock
-from roadmap.cli.output import echo_csv, echo_json, render_table
+from roadmap.cli.output import echo_csv, echo_json, emit_binary, output_option, render_table
 from roadmap.cli.root import main, pass_app
+from roadmap.cli.spreadsheets import history_workbook, status_workbook
 from roadmap.evidence import EvidenceStore, VerifyReport
 from roadmap.i18n import N_, _
 from roadmap.status import Status, status_label
@@ -93,7 +94,7 @@ def _evidence_store(app: App) -> EvidenceStore:
 
 # ---------------------------------------------------------------- status
 
-STATUS_FORMATS = click.Choice(["table", "json", "csv"])
+STATUS_FORMATS = click.Choice(["table", "json", "csv", "xlsx"])
 CSV_KEYS = (
     "plan", "task", "number", "activity", "party", "party_name", "org", "org_name",
     "start", "due", "status", "days_overdue", "deadline", "result", "done_at", "done_by",
@@ -110,10 +111,11 @@ CSV_KEYS = (
 @click.option("--withdrawn", is_flag=True, help="Показать и снятые с плана сроки.")
 @today_option
 @click.option("--format", "fmt", type=STATUS_FORMATS, default="table", show_default=True)
+@output_option
 @pass_app
 def status_command(
     app: App, plan: str | None, party: str | None, org: str | None, overdue: bool,
-    due_within: int | None, withdrawn: bool, today: date | None, fmt: str,
+    due_within: int | None, withdrawn: bool, today: date | None, fmt: str, output: Path | None,
 ) -> None:
     """Статус сроков на сегодня (по местной дате каждого плана)."""
     use_today(app, today)
@@ -126,6 +128,8 @@ def status_command(
         echo_json([r.as_json() for r in rows])
     elif fmt == "csv":
         echo_csv(CSV_KEYS, ([r.as_json()[k] for k in CSV_KEYS] for r in rows))
+    elif fmt == "xlsx":
+        emit_binary(status_workbook(rows), output, fmt)
     else:
         click.echo(status_table(rows))
 
@@ -261,15 +265,20 @@ def describe_recorded(rec: Recorded) -> str:
 @click.argument("plan")
 @click.argument("task", required=False)
 @click.option("--org", default=None, help="Только эта организация.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "xlsx"]), default="table",
               show_default=True)
+@output_option
 @pass_app
-def history_command(app: App, plan: str, task: str | None, org: str | None, fmt: str) -> None:
+def history_command(
+    app: App, plan: str, task: str | None, org: str | None, fmt: str, output: Path | None
+) -> None:
     """Журнал отметок плана (задачи), от старых к новым; ничего не удаляется."""
     with app.sessions() as session:
         entries = history(session, plan, task, org=org)
     if fmt == "json":
         echo_json([e.as_json() for e in entries])
+    elif fmt == "xlsx":
+        emit_binary(history_workbook(entries), output, fmt)
     elif not entries:
         click.echo(_("Отметок нет"))
     else:
