@@ -29,6 +29,7 @@ from roadmap.importing import (
 )
 from roadmap.importing.parties import KnownParty
 from roadmap.model import Period
+from roadmap.plans import SLUG
 
 _YEARS = re.compile(r"^(\d{4})\.\.(\d{4})$")
 
@@ -103,8 +104,15 @@ def import_command(
                 param_hint="--register",
             )
         known.extend(stored)
+    plan_id = plan_id or (output.stem if output is not None else None)
+    if plan_id is not None and not re.fullmatch(SLUG, plan_id):
+        raise click.BadParameter(
+            _("id плана «{id}»: только строчная латиница, цифры и «-» (имя файла -o — это id)")
+            .format(id=plan_id),
+            param_hint="--id / -o",
+        )
     options = ImportOptions(
-        plan_id=plan_id or (output.stem if output is not None else None),
+        plan_id=plan_id,
         title=title,
         period=_period(period),
         school_years=school_years,

@@ -122,10 +122,15 @@ def import_document(path: Path, options: ImportOptions) -> ImportResult:
     :class:`ImportError_` when the file has no plan table."""
     doc = read_document(path)
     readings: list[TableReading] = []
+    heading = list(doc.heading)
     for grid, place, offset in zip(doc.tables, doc.places, doc.offsets, strict=True):
         layout = find_layout(grid)
-        if layout is not None:
-            readings.append(read_table(grid, layout, place, offset))
+        if layout is None:
+            continue
+        if not readings:  # lines above the first plan table are its heading
+            above = grid[: layout.header_rows[0]]
+            heading.extend(" ".join(c for c in row if c) for row in above if any(row))
+        readings.append(read_table(grid, layout, place, offset))
     if not any(r.sections for r in readings):
         raise ImportError_(
             _(
@@ -133,7 +138,7 @@ def import_document(path: Path, options: ImportOptions) -> ImportResult:
                 "«№», «Мероприятие», «Срок», «Ответственный», «Результат» (таблиц в файле: {n})"
             ).format(path=path, n=len(doc.tables))
         )
-    facts = read_heading(doc.heading)
+    facts = read_heading(heading)
     plan_id = options.plan_id or _slug(path.stem)
     summary = ImportSummary(str(path), plan_id, tables=len(readings))
     for reading in readings:

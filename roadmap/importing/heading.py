@@ -25,7 +25,8 @@ _DATE = r"(\d{1,2})\.(\d{1,2})\.(\d{4})"
 _NUMBER = r"([\w\-/.]*\w)"
 ORDER_RES = (
     re.compile(rf"\bот\s+{_DATE}\s*(?:г\.?|года)?\s*№\s*{_NUMBER}", re.I),
-    re.compile(rf"№\s*{_NUMBER}\s+от\s+{_DATE}", re.I),
+    # «№ 70-ОД от 22.04.2022», and a form's «№ 351 23.09.2022 г»
+    re.compile(rf"№\s*{_NUMBER}\s+(?:от\s+)?{_DATE}", re.I),
 )
 KIND_RE = re.compile(r"(приказ|распоряжени|постановлени|решени)\w*", re.I)
 KINDS = {"приказ": "приказ", "распоряжени": "распоряжение", "постановлени": "постановление",
@@ -66,13 +67,15 @@ def read_heading(lines: Sequence[str]) -> HeadingFacts:
 
 
 def _title(lines: Sequence[str]) -> str | None:
-    for n, line in enumerate(lines):
-        line = " ".join(line.split())
-        if TITLE_RE.search(line) and not NOT_TITLE_RE.search(line) and len(line) > 15:
+    """The title line nearest above the table (a long preamble may name
+    other plans first), with its lower-case continuation lines."""
+    lines = [" ".join(line.split()) for line in lines]
+    for n in range(len(lines) - 1, -1, -1):
+        line = lines[n]
+        if TITLE_RE.search(line) and not NOT_TITLE_RE.search(line) and len(line) > 10:
             parts = [line]
             # A title broken over lines goes on in lower case.
             for more in lines[n + 1 :]:
-                more = " ".join(more.split())
                 if not more or not more[0].islower():
                     break
                 parts.append(more)
@@ -81,22 +84,23 @@ def _title(lines: Sequence[str]) -> str | None:
 
 
 def _document(text: str) -> Document | None:
+    """The first approving document the heading names."""
+    found: list[tuple[int, Document]] = []
     for n, pattern in enumerate(ORDER_RES):
-        match = pattern.search(text)
-        if match is None:
-            continue
-        if n == 0:
-            day, month, year, number = match.groups()
-        else:
-            number, day, month, year = match.groups()
-        try:
-            when = date(int(year), int(month), int(day))
-        except ValueError:
-            continue
-        before = KIND_RE.findall(text[: match.start()] + " " + match.group(0))
-        kind = KINDS.get(before[-1].lower(), "приказ") if before else "приказ"
-        return Document(kind, number, when)
-    return None
+        for match in pattern.finditer(text):
+            if n == 0:
+                day, month, year, number = match.groups()
+            else:
+                number, day, month, year = match.groups()
+            try:
+                when = date(int(year), int(month), int(day))
+            except ValueError:
+                continue
+            before = KIND_RE.findall(text[: match.start()] + " " + match.group(0))
+            kind = KINDS.get(before[-1].lower(), "приказ") if before else "приказ"
+            found.append((match.start(), Document(kind, number, when)))
+            break
+    return min(found, key=lambda f: f[0])[1] if found else None
 
 
 def _period(text: str, school: bool) -> Period | None:

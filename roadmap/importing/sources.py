@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,16 +217,23 @@ def _decode(data: bytes, path: Path) -> str:
     )
 
 
+def _delimiter(text: str) -> str:
+    """The delimiter that splits the most lines into three or more fields
+    (a table's rows), of tab, «;» and «,»."""
+    lines = text[:200_000].splitlines()
+    counts = {d: sum(1 for line in lines if line.count(d) >= 2) for d in ("\t", ";", ",")}
+    return max(counts, key=lambda d: counts[d])
+
+
 def _read_csv(path: Path) -> SourceDocument:
     text = _decode(path.read_bytes(), path)
-    sample = text[:20_000]
-    counts = {d: sample.count(d) for d in ("\t", ";", ",")}
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else max(counts, key=lambda d: counts[d])
+    delimiter = "\t" if path.suffix.lower() in (".tsv", ".txt") else _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     grid: Grid = []
     heading: list[str] = []
+    markup = path.suffix.lower() == ".txt"  # a text extraction may keep <b>, **…**
     for row in reader:
-        cells: list[str | None] = [c.strip() for c in row]
+        cells: list[str | None] = [(_unmarked(c) if markup else c).strip() for c in row]
         if not grid and sum(1 for c in cells if c) <= 1 and not _header_like(cells):
             heading.append(" ".join(c for c in cells if c))  # a title line above the table
             continue
@@ -239,6 +247,17 @@ def _read_csv(path: Path) -> SourceDocument:
         doc.places.append(path.name)
         doc.offsets.append(len(heading))
     return doc
+
+
+_INLINE = re.compile(r"</?(?:b|i|u|s|em|strong|span|a|sup|sub|font)\b[^<>]*>|\*\*", re.I)
+_BLOCK = re.compile(r"</?[a-z][a-z0-9]*\b[^<>]*>", re.I)
+
+
+def _unmarked(text: str) -> str:
+    """A text extraction's markup dropped, the words kept: emphasis
+    (``**``, ``<b>``, ``<u>`` …) goes, a block tag (``<p>``, ``<li>``) is a
+    line break (joined later like any other)."""
+    return _BLOCK.sub("\n", _INLINE.sub("", text))
 
 
 def _header_like(cells: list[str | None]) -> bool:

@@ -38,7 +38,6 @@ HEADER_WORDS: tuple[tuple[str, str], ...] = (
     (RESULT, r"результат|отчетност|итогов\w* документ|вид документа|показател"),
     (ACTIVITY, r"мероприят|наименовани|содержани|действи"),
 )
-MAX_HEADER_SEARCH = 8  # rows from the top of a grid where the header may start
 
 _NUM = r"(?:\d{1,3}(?:\.\d{1,3})*\.?\)?|[IVXLC]{1,6}\.?)"
 NUMBER_RE = re.compile(rf"^({_NUM})(?:\s+|$)(.*)$", re.S)
@@ -85,6 +84,10 @@ def is_header_row(cells: Sequence[str | None]) -> bool:
     """True when ``cells`` name an activity column and at least one other."""
     kinds = {header_kind(c) for c in cells if c}
     return ACTIVITY in kinds and len(kinds - {None, ACTIVITY}) >= 1
+
+
+def _header_score(cells: Sequence[str | None]) -> int:
+    return len({header_kind(c) for c in cells if c} - {None})
 
 
 def _numbering_row(cells: Sequence[str | None]) -> bool:
@@ -148,11 +151,14 @@ class Layout:
 def find_layout(grid: Sequence[Sequence[str | None]]) -> Layout | None:
     """The header of ``grid`` (one or more rows near the top), or None when
     no row names the plan's columns."""
-    for start in range(min(MAX_HEADER_SEARCH, len(grid))):
-        if is_header_row(grid[start]):
-            break
-    else:
+    # A text export has the order's text above the table: search it all
+    # (the grid is bounded by sources.MAX_CELLS).
+    # The row naming the most column kinds wins: a criteria table above the
+    # plan may also say «мероприятие» and «результат».
+    scored = [(_header_score(row), -n) for n, row in enumerate(grid) if is_header_row(row)]
+    if not scored:
         return None
+    start = -max(scored)[1]
     rows = [start]
     for index in range(start + 1, min(start + 3, len(grid))):
         if _header_continues(grid[start], grid[index]):
