@@ -31,8 +31,8 @@ APPENDIX_HEADERS = (
     N_("№"), N_("Мероприятие"), N_("Срок"), N_("Отметка о выполнении"),
     N_("Подтверждающий документ"),
 )
-WIDTHS_CM = (1.4, 8.0, 3.6, 4.2, 4.6, 5.2)
-APPENDIX_WIDTHS_CM = (1.4, 9.5, 3.8, 5.0, 7.3)
+WIDTHS_CM = (1.3, 7.5, 3.4, 4.1, 4.6, 5.1)  # 26 cm: A4 landscape less margins
+APPENDIX_WIDTHS_CM = (1.3, 9.0, 3.6, 5.0, 7.1)
 
 
 def heading_lines(report: ExecutionReport) -> list[str]:

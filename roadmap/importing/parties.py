@@ -27,6 +27,7 @@ EVERY_ORGANISATION = frozenset(
         "руководители оу", "все оо", "директора оо", "директора школ",
     }
 )
+SHORT_NAME_RE = re.compile(r"\s*\(\s*далее\s*[-–—:]?\s*([^()]{1,60}?)\s*\)", re.I)
 OO_ID = "oo"
 OO_NAME = "Образовательные организации"
 
@@ -169,11 +170,19 @@ class PartyResolver:
     def _new(self, wording: str) -> KnownParty:
         if party_key(wording) in EVERY_ORGANISATION:
             return self._every_organisation(wording)
-        base = transliterate(wording)
+        aliases = [wording]
+        name = wording
+        short = SHORT_NAME_RE.search(wording)
+        if short:
+            # «Региональный институт … (далее – РИКП)»: the text goes on to
+            # say «РИКП»; the party is named so, every form an alias.
+            name = short.group(1).strip()
+            aliases += [SHORT_NAME_RE.sub("", wording).strip(), name]
+        base = transliterate(name)
         ident, n = base, 2
         taken = {p.id for p in self.parties}
         while ident in taken:
             ident, n = f"{base}-{n}", n + 1
-        party = KnownParty(ident, wording, [wording], created=True)
+        party = KnownParty(ident, name, list(dict.fromkeys(aliases)), created=True)
         self._add(party)
         return party
