@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from roadmap.i18n import _
 Grid = list[list[str | None]]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED = 200 * 1024 * 1024  # a DOCX/XLSX's parts, unzipped
 MAX_CELLS = 200_000  # over all tables: bounded work on a hostile file
 MAX_PDF_PAGES = 200
 FORMATS = (".docx", ".xlsx", ".csv", ".tsv", ".txt", ".pdf")
@@ -84,6 +86,8 @@ def read_document(path: Path) -> SourceDocument:
             _("{path}: файл больше {limit} МБ").format(path=path, limit=MAX_FILE_BYTES >> 20)
         )
     try:
+        if suffix in (".docx", ".xlsx"):
+            _check_zip(path)
         doc = reader(path)
     except ImportError_:
         raise
@@ -98,6 +102,19 @@ def read_document(path: Path) -> SourceDocument:
             _("{path}: слишком большие таблицы (больше {n} ячеек)").format(path=path, n=MAX_CELLS)
         )
     return doc
+
+
+def _check_zip(path: Path) -> None:
+    """A DOCX/XLSX is a zip: refuse one that unpacks to more than
+    :data:`MAX_UNPACKED` bytes (a zip bomb) before any library opens it."""
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACKED:
+        raise ImportError_(
+            _("{path}: файл распаковывается больше чем в {limit} МБ").format(
+                path=path, limit=MAX_UNPACKED >> 20
+            )
+        )
 
 
 # ---------------------------------------------------------------- Word
@@ -181,6 +198,10 @@ def _xlsx_value(value: Any) -> str:
 
 
 def _xlsx_grid(sheet: Any) -> Grid:
+    if sheet.max_row * sheet.max_column > MAX_CELLS:
+        raise ImportError_(
+            _("лист «{name}»: больше {n} ячеек").format(name=sheet.title, n=MAX_CELLS)
+        )
     rows = [[_xlsx_value(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     grid: Grid = [list(r) for r in rows]
     for merged in sheet.merged_cells.ranges:
