@@ -15,10 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from roadmap.app import App
-from roadmap.cli.output import to_json
+from roadmap.cli.output import to_json, write_output
 from roadmap.cli.root import main, pass_app
-from roadmap.errors import RoadmapError
-from roadmap.files import write_atomic
 from roadmap.i18n import _
 from roadmap.importing import (
     ImportOptions,
@@ -125,12 +123,7 @@ def import_command(
     if output is None:
         click.echo(result.yaml, nl=False)
     else:
-        try:
-            write_atomic(output, result.yaml)
-        except OSError as err:
-            raise RoadmapError(
-                _("Не удалось записать {path}: {err}").format(path=output, err=err.strerror or err)
-            ) from err
+        write_output(output, result.yaml)
     # Without -o the YAML is on stdout: the summary goes to stderr.
     if fmt == "json":
         click.echo(to_json(result.summary.as_json()), err=output is None)

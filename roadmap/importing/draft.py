@@ -123,14 +123,14 @@ def import_document(path: Path, options: ImportOptions) -> ImportResult:
     doc = read_document(path)
     readings: list[TableReading] = []
     heading = list(doc.heading)
-    for grid, place, offset in zip(doc.tables, doc.places, doc.offsets, strict=True):
+    for grid, place in zip(doc.tables, doc.places, strict=True):
         layout = find_layout(grid)
         if layout is None:
             continue
         if not readings:  # lines above the first plan table are its heading
             above = grid[: layout.header_rows[0]]
             heading.extend(" ".join(c for c in row if c) for row in above if any(row))
-        readings.append(read_table(grid, layout, place, offset))
+        readings.append(read_table(grid, layout, place))
     if not any(r.sections for r in readings):
         raise ImportError_(
             _(

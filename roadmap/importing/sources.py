@@ -51,7 +51,6 @@ class SourceDocument:
     heading: list[str] = field(default_factory=list)
     tables: list[Grid] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
-    offsets: list[int] = field(default_factory=list)  # source rows above each grid
 
 
 def read_document(path: Path) -> SourceDocument:
@@ -134,7 +133,6 @@ def _read_docx(path: Path) -> SourceDocument:
                 doc.heading.append(text)
         elif isinstance(block, Table):
             doc.tables.append(_docx_grid(block))
-            doc.offsets.append(0)
             doc.places.append(_("таблица {n}").format(n=len(doc.tables)))
     return doc
 
@@ -168,23 +166,9 @@ def _read_xlsx(path: Path) -> SourceDocument:
         grid = _xlsx_grid(sheet)
         if not grid:
             continue
-        # Lines above the table (a title row, «Приложение …») are heading.
-        offset = 0
-        while len(grid) > 1 and sum(1 for c in grid[0] if c) == 1 and _single_before_table(grid):
-            doc.heading.append(next(c for c in grid[0] if c) or "")
-            grid.pop(0)
-            offset += 1
         doc.tables.append(grid)
-        doc.offsets.append(offset)
         doc.places.append(_("лист «{name}»").format(name=sheet.title))
     return doc
-
-
-def _single_before_table(grid: Grid) -> bool:
-    """True while the first row is a lone text above a header row (a title)."""
-    from roadmap.importing.table import is_header_row
-
-    return not is_header_row(grid[0]) and any(is_header_row(r) for r in grid[1:6])
 
 
 def _xlsx_value(value: Any) -> str:
@@ -250,23 +234,17 @@ def _read_csv(path: Path) -> SourceDocument:
     text = _decode(path.read_bytes(), path)
     delimiter = "\t" if path.suffix.lower() in (".tsv", ".txt") else _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    grid: Grid = []
-    heading: list[str] = []
     markup = path.suffix.lower() == ".txt"  # a text extraction may keep <b>, **…**
-    for row in reader:
-        cells: list[str | None] = [(_unmarked(c) if markup else c).strip() for c in row]
-        if not grid and sum(1 for c in cells if c) <= 1 and not _header_like(cells):
-            heading.append(" ".join(c for c in cells if c))  # a title line above the table
-            continue
-        grid.append(cells)
+    # Title lines above the table stay in the grid: the import reads the
+    # rows above the header row as the heading.
+    grid: Grid = [[(_unmarked(c) if markup else c).strip() for c in row] for row in reader]
     width = max((len(r) for r in grid), default=0)
     for cells in grid:
         cells.extend([""] * (width - len(cells)))
-    doc = SourceDocument(path, heading=heading)
+    doc = SourceDocument(path)
     if grid:
         doc.tables.append(grid)
         doc.places.append(path.name)
-        doc.offsets.append(len(heading))
     return doc
 
 
@@ -279,12 +257,6 @@ def _unmarked(text: str) -> str:
     (``**``, ``<b>``, ``<u>`` …) goes, a block tag (``<p>``, ``<li>``) is a
     line break (joined later like any other)."""
     return _BLOCK.sub("\n", _INLINE.sub("", text))
-
-
-def _header_like(cells: list[str | None]) -> bool:
-    from roadmap.importing.table import is_header_row
-
-    return is_header_row(cells)
 
 
 # ---------------------------------------------------------------- PDF
@@ -323,8 +295,7 @@ def _read_pdf(path: Path) -> SourceDocument:
                     continue
                 width = len(grid[0])
                 doc.tables.append(grid)
-                doc.places.append(_("страница {n}").format(n=number))
-                doc.offsets.append(0)
+                doc.places.append(_("таблица со страницы {n}").format(n=number))
     return doc
 
 

@@ -214,11 +214,8 @@ def _header_continues(first: Sequence[str | None], row: Sequence[str | None]) ->
     return seen
 
 
-def read_table(
-    grid: Sequence[Sequence[str | None]], layout: Layout, place: str, offset: int = 0
-) -> TableReading:
-    """The sections and tasks of ``grid`` under ``layout``; see the module doc.
-    ``offset``: source rows above the grid (row numbers name the source's)."""
+def read_table(grid: Sequence[Sequence[str | None]], layout: Layout, place: str) -> TableReading:
+    """The sections and tasks of ``grid`` under ``layout``; see the module doc."""
     kinds = layout.kinds
     reading = TableReading(
         place, {k: h for k, h in zip(kinds, layout.headers, strict=True) if k and k != EXTRA}
@@ -231,7 +228,7 @@ def read_table(
     for index in range(first_row, len(grid)):
         row = list(grid[index])
         row += [""] * (len(kinds) - len(row))
-        where = _("{place}, строка {n}").format(place=place, n=offset + index + 1)
+        where = _("{place}, строка {n}").format(place=place, n=index + 1)
         reading.rows += 1
         if not any(row) or tuple(grid[index]) in header or _numbering_row(row):
             reading.skipped += 1
