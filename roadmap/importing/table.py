@@ -253,24 +253,17 @@ def read_table(grid: Sequence[Sequence[str | None]], layout: Layout, place: str)
             head, rest = (match.group(1), match.group(2).strip()) if match else ("", number)
             number, activity = head, join_lines(rest + "\n" + activity) if activity else rest
         if not number and activity:
+            # «1.1. Информирование …»: the number written in the activity cell.
+            # Beside a number column only a dotted one counts: a continuation
+            # may well begin with «5 семинаров».
             match = NUMBER_RE.match(activity)
-            if match and (match.group(2) or not has_number_column):
+            if match and (not has_number_column or (match.group(2) and "." in match.group(1))):
                 number, activity = match.group(1), match.group(2).strip()
-        texts = [t for k, t in values.items() if k not in (NUMBER, ACTIVITY)] + [t for _h, t in extras]
-        filled = [c for c in row if c]
-        spanning = len(filled) == 1 and sum(1 for c in row if c is None) >= len(row) - 1 - (
-            1 if has_number_column else 0
-        )
-        if (spanning and not texts) or (
-            number and SECTION_NUMBER_RE.match(number) and activity and not texts
-        ):
-            if spanning and not activity:
-                # The one merged text sits in the number column: «1. Title».
-                match = NUMBER_RE.match(filled[0] or "")
-                if match and match.group(2):
-                    number, activity = match.group(1), join_lines(match.group(2))
-                else:
-                    number, activity = "", join_lines(filled[0])
+        texts = [t for k, t in values.items() if k not in (NUMBER, ACTIVITY)]
+        texts += [t for _head, t in extras]
+        # One text across the whole row (a merged row): a section title.
+        merged = sum(1 for c in row if c) == 1 and sum(1 for c in row if c is None) >= len(row) - 2
+        if not texts and activity and (merged or SECTION_NUMBER_RE.match(number)):
             current = RawSection(number or None, activity, where)
             reading.sections.append(current)
             last = None
@@ -281,7 +274,7 @@ def read_table(grid: Sequence[Sequence[str | None]], layout: Layout, place: str)
             continue
         if not activity:
             reading.findings.append(
-                Finding(where, _("строка без мероприятия, не взята в план"), " | ".join(filled_text(row)))
+                Finding(where, _("строка без мероприятия, не взята в план"), " | ".join(_filled_text(row)))
             )
             continue
         if not number and last is None and not texts:
@@ -305,7 +298,7 @@ def read_table(grid: Sequence[Sequence[str | None]], layout: Layout, place: str)
     return reading
 
 
-def filled_text(row: Sequence[str | None]) -> list[str]:
+def _filled_text(row: Sequence[str | None]) -> list[str]:
     return [join_lines(c) for c in row if c]
 
 
