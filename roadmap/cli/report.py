@@ -19,7 +19,11 @@ doc for what «current» means); this module only formats them:
 - ``csv``: the task × organisation matrix in long form, one row per cell;
 - ``html``: one self-contained page (inline CSS, no scripts, no external
   resources): a colour matrix of organisations × activities with a legend,
-  the task table and the child plans.
+  the task table and the child plans;
+- ``docx`` and ``xlsx``: the progress report a coordinator sends up
+  («информация о ходе реализации»), built by :mod:`roadmap.execution` and
+  written by :mod:`roadmap.execution_files`; ``--org`` limits it to one
+  organisation. A binary format needs ``-o FILE`` or a redirected stdout.
 
 With ``-o FILE`` the output is written to a temporary file in the same
 directory and renamed over FILE (never a half-written report).
