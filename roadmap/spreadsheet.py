@@ -56,6 +56,17 @@ class Sheet:
     centred: frozenset[int] = frozenset()  # column indexes
 
 
+LINE_HEIGHT = 15  # points per line of 11-point text
+
+
+def _lines(value: object, width: float) -> int:
+    """How many lines ``value`` takes wrapped in a column ``width`` characters wide."""
+    if not isinstance(value, str) or not value:
+        return 1
+    per_line = max(int(width * 0.9), 1)  # a column of width w holds about w digits
+    return max(1, sum(-(-len(part) // per_line) or 1 for part in value.split("\n")))
+
+
 def date_format() -> str:
     return "DD.MM.YYYY" if get_language() == "ru" else "YYYY-MM-DD"
 
@@ -100,6 +111,9 @@ def _write(book: Workbook, sheet: Sheet, used: set[str]) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.fill = PatternFill("solid", start_color="F3F3F3")
         ws.column_dimensions[get_column_letter(c)].width = column.width
+    ws.row_dimensions[head].height = LINE_HEIGHT * max(
+        _lines(column.header, column.width) for column in sheet.columns
+    )
     fmt = date_format()
     for r, row in enumerate(sheet.rows):
         excel_row = head + 1 + r
@@ -111,6 +125,8 @@ def _write(book: Workbook, sheet: Sheet, used: set[str]) -> None:
             if width > 1:
                 ws.merge_cells(start_row=excel_row, start_column=1, end_row=excel_row,
                                end_column=width)
+            total = sum(column.width for column in sheet.columns)
+            ws.row_dimensions[excel_row].height = LINE_HEIGHT * _lines(cell.value, total)
             continue
         if len(row) != width:
             raise ValueError(f"row {r} has {len(row)} cells, not {width}")
@@ -133,6 +149,11 @@ def _write(book: Workbook, sheet: Sheet, used: set[str]) -> None:
             colour = sheet.fills.get((r, c))
             if colour:
                 cell.fill = PatternFill("solid", start_color=colour.lstrip("#").upper())
+        # Spreadsheets do not grow a row for wrapped text on opening: give
+        # each row the height its longest cell needs.
+        ws.row_dimensions[excel_row].height = LINE_HEIGHT * max(
+            _lines(value, column.width) for value, column in zip(row, sheet.columns, strict=True)
+        )
     last = head + len(sheet.rows)
     ws.freeze_panes = f"{get_column_letter(1 + sheet.freeze_columns)}{head + 1}"
     ws.auto_filter.ref = f"A{head}:{get_column_letter(width)}{max(last, head)}"
