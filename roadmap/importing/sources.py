@@ -88,8 +88,10 @@ def read_document(path: Path) -> SourceDocument:
         if suffix in (".docx", ".xlsx"):
             _check_zip(path)
         doc = reader(path)
-    except ImportError_:
-        raise
+    except ImportError_ as err:
+        if str(err).startswith(str(path)):
+            raise
+        raise ImportError_(f"{path}: {err}") from err  # a sheet's or table's limit
     except Exception as err:  # a damaged file: the libraries raise many kinds
         raise ImportError_(
             _("{path}: не удалось прочитать как {kind}: {err}").format(
@@ -139,6 +141,8 @@ def _read_docx(path: Path) -> SourceDocument:
 
 def _docx_grid(table: Any) -> Grid:
     grid: Grid = []
+    if len(table.rows) * len(table.columns) > MAX_CELLS:
+        raise ImportError_(_("таблица больше {n} ячеек").format(n=MAX_CELLS))
     for row in table.rows:
         cells: list[str | None] = []
         previous = None
