@@ -149,7 +149,7 @@ def import_document(path: Path, options: ImportOptions) -> ImportResult:
     sections = [s for r in readings for s in r.sections]
 
     school_years = options.school_years if options.school_years is not None else facts.school_years
-    period = options.period or facts.period or _period_from_deadlines(sections, options.today)
+    period = options.period or facts.period or _period_from_deadlines(sections)
     title = options.title or facts.title
     zone = options.timezone or facts.timezone
     if title is None:
@@ -218,7 +218,7 @@ def _flow(values: dict[str, Any]) -> CommentedMap:
     return out
 
 
-def _period_from_deadlines(sections: list[RawSection], today: date | None) -> Period | None:
+def _period_from_deadlines(sections: list[RawSection]) -> Period | None:
     """The years the deadlines name, first to last (a plan without a stated period)."""
     years = [
         int(y)

@@ -197,8 +197,10 @@ def _covering(row: Sequence[str | None], column: int) -> str:
 
 
 def _header_continues(first: Sequence[str | None], row: Sequence[str | None]) -> bool:
-    """A second header row: short sub-headers, or the first row's cells
-    again (vertically merged), and no number or long text."""
+    """A second header row: the first row's cells again (vertically merged)
+    and short sub-headers, each under a group header (a cell merged over
+    several columns, or followed by empty ones) — never a number or a long
+    text, never under a plain header (that is a first data row)."""
     if _numbering_row(row):
         return False
     seen = False
@@ -209,6 +211,9 @@ def _header_continues(first: Sequence[str | None], row: Sequence[str | None]) ->
         if cell == above:
             continue
         if len(cell) > 40 or any(ch.isdigit() for ch in cell):
+            return False
+        after = first[column + 1] if column + 1 < len(first) else "end"
+        if above and after not in (None, ""):
             return False
         seen = True
     return seen

@@ -66,3 +66,24 @@ def test_yaml_on_stdout_summary_on_stderr(run: Run, tmp_path: Path) -> None:
 
 def _draft_text(text: str) -> dict:
     return YAML(typ="safe").load(text)
+
+
+def test_what_the_document_does_not_say_is_a_todo(run: Run, tmp_path: Path) -> None:
+    source = tmp_path / "bare.csv"
+    source.write_text(
+        "Мероприятие,Срок,Исполнитель\n"
+        "Совещание,по мере необходимости,Отдел кадров\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "bare.yaml"
+    result = run("import", str(source), "-o", str(out), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert __import__("json").loads(result.stdout)["todo"] == [
+        "title", "authority", "period", "timezone"
+    ]
+    text = out.read_text(encoding="utf-8")
+    assert "# TODO: период плана не указан в документе" in text
+    assert "timezone: Europe/Moscow  # TODO: часовой пояс плана не указан в документе" in text
+    checked = run("validate", str(out))
+    assert checked.exit_code == 0
+    assert "title: не заполнено" in checked.stdout + checked.stderr
