@@ -31,7 +31,14 @@ from roadmap.i18n import _
 from roadmap.importing.heading import read_heading
 from roadmap.importing.parties import KnownParty, PartyResolver, transliterate
 from roadmap.importing.sources import ImportError_, read_document
-from roadmap.importing.table import Finding, RawSection, TableReading, find_layout, read_table
+from roadmap.importing.table import (
+    Finding,
+    RawSection,
+    TableReading,
+    continued,
+    find_layout,
+    read_table,
+)
 from roadmap.model import Period
 
 TODO = "TODO"
@@ -123,9 +130,19 @@ def import_document(path: Path, options: ImportOptions) -> ImportResult:
     doc = read_document(path)
     readings: list[TableReading] = []
     heading = list(doc.heading)
+    others: list[Finding] = []
     for grid, place in zip(doc.tables, doc.places, strict=True):
         layout = find_layout(grid)
         if layout is None:
+            width = max((len(row) for row in grid), default=0)
+            if readings and width == len(readings[-1].layout.kinds):
+                # The plan table goes on in a table of its own (a page or
+                # section break in Word), without the header row.
+                previous = readings[-1]
+                readings.append(read_table(grid, continued(previous.layout), place, previous))
+            elif any(any(row) for row in grid):
+                others.append(Finding(place, _("таблица без заголовков плана, не прочитана"),
+                                      " | ".join(c for c in grid[0] if c)[:200]))
             continue
         if not readings:  # lines above the first plan table are its heading
             above = grid[: layout.header_rows[0]]
@@ -141,6 +158,7 @@ def import_document(path: Path, options: ImportOptions) -> ImportResult:
     facts = read_heading(heading)
     plan_id = options.plan_id or _slug(path.stem)
     summary = ImportSummary(str(path), plan_id, tables=len(readings))
+    summary.findings.extend(others)
     for reading in readings:
         summary.rows += reading.rows
         summary.continuations += reading.continuations

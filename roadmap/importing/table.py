@@ -128,24 +128,28 @@ class RawSection:
     tasks: list[RawTask] = field(default_factory=list)
 
 
-@dataclass
-class TableReading:
-    """What one table gave: sections with their tasks, and the findings."""
-
-    place: str
-    headers: dict[str, str]  # column kind → header as printed
-    sections: list[RawSection] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    rows: int = 0  # source rows below the header
-    skipped: int = 0  # repeated header rows, column-number rows, empty rows
-    continuations: int = 0
-
-
 @dataclass(frozen=True)
 class Layout:
     kinds: tuple[str | None, ...]  # per grid column
     headers: tuple[str, ...]  # per grid column, the header as printed
     header_rows: tuple[int, ...]  # grid rows that make the header
+
+
+@dataclass
+class TableReading:
+    """What one table gave: sections with their tasks, and the findings;
+    ``current`` and ``last`` are where it ended (a next table may go on)."""
+
+    place: str
+    layout: Layout
+    header: list[tuple[str | None, ...]] = field(default_factory=list)  # its header rows
+    sections: list[RawSection] = field(default_factory=list)
+    current: RawSection | None = None
+    last: RawTask | None = None
+    findings: list[Finding] = field(default_factory=list)
+    rows: int = 0  # source rows below the header
+    skipped: int = 0  # repeated header rows, column-number rows, empty rows
+    continuations: int = 0
 
 
 def find_layout(grid: Sequence[Sequence[str | None]]) -> Layout | None:
@@ -219,17 +223,32 @@ def _header_continues(first: Sequence[str | None], row: Sequence[str | None]) ->
     return seen
 
 
-def read_table(grid: Sequence[Sequence[str | None]], layout: Layout, place: str) -> TableReading:
-    """The sections and tasks of ``grid`` under ``layout``; see the module doc."""
+def continued(layout: Layout) -> Layout:
+    """``layout`` for a table that goes on from another, without a header."""
+    return Layout(layout.kinds, layout.headers, ())
+
+
+def read_table(
+    grid: Sequence[Sequence[str | None]],
+    layout: Layout,
+    place: str,
+    before: TableReading | None = None,
+) -> TableReading:
+    """The sections and tasks of ``grid`` under ``layout``; see the module
+    doc. ``before``: the table this one goes on from (its last section and
+    task take the first rows)."""
     kinds = layout.kinds
-    reading = TableReading(
-        place, {k: h for k, h in zip(kinds, layout.headers, strict=True) if k and k != EXTRA}
-    )
-    header = [tuple(grid[i]) for i in layout.header_rows]
+    reading = TableReading(place, layout)
+    # A header repeated on a new page is skipped; a table going on from
+    # another has its header rows.
+    reading.header = before.header if before is not None else [
+        tuple(grid[i]) for i in layout.header_rows
+    ]
+    header = reading.header
     has_number_column = NUMBER in kinds
-    current: RawSection | None = None
-    last: RawTask | None = None
-    first_row = layout.header_rows[-1] + 1
+    current = before.current if before is not None else None
+    last = before.last if before is not None else None
+    first_row = layout.header_rows[-1] + 1 if layout.header_rows else 0
     for index in range(first_row, len(grid)):
         row = list(grid[index])
         row += [""] * (len(kinds) - len(row))
@@ -300,6 +319,7 @@ def read_table(grid: Sequence[Sequence[str | None]], layout: Layout, place: str)
             where,
         )
         current.tasks.append(last)
+    reading.current, reading.last = current, last
     return reading
 
 

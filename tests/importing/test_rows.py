@@ -62,3 +62,45 @@ def test_every_source_row_is_accounted_for(run: Run, tmp_path: Path) -> None:
     checked = run("validate", str(out))
     assert checked.exit_code == 0, checked.stdout + checked.stderr
     assert "не заполнено" in checked.stdout + checked.stderr
+
+
+def test_a_table_split_in_two_goes_on_and_other_tables_are_named(
+    run: Run, tmp_path: Path
+) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("План мероприятий на 2024 год")
+    first = document.add_table(rows=0, cols=4)
+    for cells in (["№", "Мероприятие", "Срок", "Ответственный"],
+                  ["1.", "Организация работы", "", ""],
+                  ["1.1", "Назначение", "до 1 марта 2024 г.", "УО"],
+                  ["1.2", "Разработка положения о", "Апрель 2024 г.", "УО"]):
+        row = first.add_row().cells
+        for cell, text in zip(row, cells, strict=True):
+            cell.text = text
+    document.add_page_break()
+    second = document.add_table(rows=0, cols=4)  # the same table after a section break
+    for cells in (["", "наставничестве", "", ""], ["1.3", "Отчёт", "Декабрь 2024 г.", "УО"]):
+        row = second.add_row().cells
+        for cell, text in zip(row, cells, strict=True):
+            cell.text = text
+    signatures = document.add_table(rows=1, cols=2)
+    signatures.cell(0, 0).text = "Начальник УО"
+    signatures.cell(0, 1).text = "И. И. Иванов"
+    source = tmp_path / "split.docx"
+    document.save(str(source))
+
+    out = tmp_path / "split-2024.yaml"
+    result = run("import", str(source), "-o", str(out), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["sections"], summary["activities"], summary["continuations"]) == (1, 3, 1)
+    assert summary["findings"] == [{
+        "place": "таблица 3", "message": "таблица без заголовков плана, не прочитана",
+        "text": "Начальник УО | И. И. Иванов",
+    }]
+    tasks = YAML(typ="safe").load(out.read_text(encoding="utf-8"))["sections"][0]["tasks"]
+    assert [t["activity"] for t in tasks] == [
+        "Назначение", "Разработка положения о наставничестве", "Отчёт"
+    ]
