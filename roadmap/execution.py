@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from roadmap.errors import NotFoundError
 from roadmap.i18n import _, days_, get_language
-from roadmap.report import REPORT_STATUSES, Counts, Report, Unit, build_report
+from roadmap.report import REPORT_STATUSES, Report, Unit, build_report
 from roadmap.status import Status, status_label
 from roadmap.storage.repository import TaskView, get_plan_view
 from roadmap.storage.tables import DONE, PlanRow
@@ -86,12 +86,6 @@ class Mark:
 class ExecutionRow:
     task: TaskView
     marks: tuple[Mark, ...]  # one per unit, in unit order
-    counts: Counts  # units per status
-
-    @property
-    def fanned(self) -> bool:
-        """True when organisations answer for the task (counts, appendix)."""
-        return any(m.unit.is_org for m in self.marks)
 
     @property
     def responsible(self) -> str:
@@ -104,27 +98,39 @@ class ExecutionRow:
         return self.task.deadline or _("срок не указан")
 
     def mark_text(self) -> str:
-        """The «Отметка о выполнении» cell: the mark of a single unit, one
-        line per party, or counts over the organisations."""
+        """The «Отметка о выполнении» cell: the mark of a single unit; else
+        a line per party («МКУ ИМЦРО: выполнено …») and, for the
+        organisations, their counts («выполнено: 3 из 10; просрочено: 7 из 10»)."""
         if not self.marks:
             return _("нет исполнителей")
         if len(self.marks) == 1:
             return self.marks[0].text()
-        if self.fanned:
-            total = len(self.marks)
+        lines = [f"{m.unit.name}: {m.text()}" for m in self.marks if not m.unit.is_org]
+        orgs = [m for m in self.marks if m.unit.is_org]
+        if orgs:
+            counts = dict.fromkeys(REPORT_STATUSES, 0)
+            for mark in orgs:
+                counts[mark.status] += 1
             parts = [
-                _("{label}: {n} из {total}").format(label=status_label(s), n=n, total=total)
-                for s in REPORT_STATUSES
-                if (n := self.counts.get(s, 0))
+                _("{label}: {n} из {total}").format(label=status_label(s), n=n, total=len(orgs))
+                for s, n in counts.items()
+                if n
             ]
-            return "; ".join(parts)
-        return "\n".join(f"{m.unit.name}: {m.text()}" for m in self.marks)
+            lines.append(_("организации: {counts}").format(counts="; ".join(parts)))
+        return "\n".join(lines)
 
     def document(self) -> str:
-        if self.fanned and len(self.marks) > 1:
-            done = sum(1 for m in self.marks if m.evidence or m.note)
-            return _("документы организаций: {n} (см. приложения)").format(n=done) if done else ""
-        return "\n".join(d for m in self.marks if (d := m.document()))
+        """Evidence names, URLs and notes; for organisations, how many have
+        a document (each is in its appendix)."""
+        if len(self.marks) == 1:
+            return self.marks[0].document()
+        lines = [d for m in self.marks if not m.unit.is_org and (d := m.document())]
+        with_documents = sum(1 for m in self.marks if m.unit.is_org and (m.evidence or m.note))
+        if with_documents:
+            lines.append(
+                _("документы организаций: {n} (см. приложения)").format(n=with_documents)
+            )
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -215,12 +221,10 @@ def build_execution_report(
             current = []
         title = task.section_title
         marks: list[Mark] = []
-        counts = dict.fromkeys(REPORT_STATUSES, 0)
         for unit in units:
             cell = matrix.cell(task.id, unit)
             if cell is None:
                 continue
-            counts[cell.status] = counts.get(cell.status, 0) + 1
             done = standing.get((task.id, unit.party, unit.org))
             evidence: list[str] = []
             if done is not None and done.evidence is not None:
@@ -239,7 +243,7 @@ def build_execution_report(
             )
         if org is not None and not marks:
             continue
-        current.append(ExecutionRow(task, tuple(marks), counts))
+        current.append(ExecutionRow(task, tuple(marks)))
     if current:
         sections.append(ExecutionSection(title or "", tuple(current)))
     return ExecutionReport(

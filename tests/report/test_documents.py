@@ -50,8 +50,11 @@ def test_docx_heading_and_table(loaded: Run, tmp_path: Path) -> None:
     section = main.rows[1]
     assert len({id(c._tc) for c in section.cells}) == 1
     by_number = {r[0]: r for r in rows[2:]}
-    # 1.1 is fanned out: counts over the three schools and the МКУ.
-    assert by_number["1.1"][4] == "выполнено: 2 из 4; просрочено: 2 из 4"
+    # 1.1: the МКУ's own mark, then counts over the three schools.
+    assert by_number["1.1"][4] == (
+        "МКУ ИМЦРО: выполнено 28.02.2025 (ivanova)\n"
+        "организации: выполнено: 1 из 3; просрочено: 2 из 3"
+    )
     assert by_number["1.4"][2] == "срок не указан"
     # The header row repeats on every page.
     assert main.rows[0]._tr.trPr.xml.count("tblHeader") == 1
