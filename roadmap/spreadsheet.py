@@ -20,10 +20,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from typing import Any
 
 from roadmap.i18n import get_language
 
@@ -73,6 +70,8 @@ def date_format() -> str:
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     """The workbook of ``sheets`` as XLSX bytes."""
+    from openpyxl import Workbook  # here, not at import: every command would pay for it
+
     book = Workbook()
     book.remove(book.active)
     used: set[str] = set()
@@ -93,7 +92,10 @@ def _title(title: str, used: set[str]) -> str:
     return name
 
 
-def _write(book: Workbook, sheet: Sheet, used: set[str]) -> None:
+def _write(book: Any, sheet: Sheet, used: set[str]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     ws = book.create_sheet(_title(sheet.title, used))
     width = len(sheet.columns)
     wrap = Alignment(wrap_text=True, vertical="top")
