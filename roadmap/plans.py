@@ -372,6 +372,7 @@ def check_paths(paths: Iterable[Path], strict: bool = False) -> tuple[Catalog, l
                 )
     problems.extend(_check_links(catalog, files, positions))
     for plan in catalog.plans.values():
+        problems.extend(_check_todo(plan))
         for problem in _check_deadlines(plan):
             if strict and problem.severity == "warning":
                 problem = Problem(problem.position, problem.message, "error")
@@ -720,6 +721,19 @@ def _check_links(
             seen.add(current)
             current = catalog.plans[current].parent
     return problems
+
+
+def _check_todo(plan: Plan) -> list[Problem]:
+    """Warnings for values a draft (``roadmap import``) left to be filled in."""
+    where = Position(plan.source or "", 1, 1)
+    found = [("title", plan.title), ("authority", plan.authority)]
+    for task in plan.tasks():
+        found.append((f"{task.id}.responsible", task.responsible.text))
+    return [
+        Problem(where, _("{key}: не заполнено: «{value}»").format(key=key, value=value), "warning")
+        for key, value in found
+        if value.startswith("TODO")
+    ]
 
 
 def _check_deadlines(plan: Plan) -> list[Problem]:

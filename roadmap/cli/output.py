@@ -13,12 +13,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
+import sys
 import textwrap
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
+
+from roadmap.errors import RoadmapError
+from roadmap.files import write_atomic
+from roadmap.i18n import _
 
 GAP = "  "
 MIN_WIDTH = 8  # a shrunk column keeps at least this many characters
@@ -126,15 +133,70 @@ def echo_json(obj: Any) -> None:
     click.echo(to_json(obj))
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV value that a spreadsheet will not run: a text starting with
+    ``= + - @``, tab or CR gets a leading ``'`` (OWASP CSV injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """RFC 4180 CSV (UTF-8 text), formula-leading texts neutralised."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(headers)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([csv_cell(h) for h in headers])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return buffer.getvalue()
 
 
 def echo_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """A header row, then the rows, as CSV on stdout (UTF-8; None is empty)."""
     click.echo(to_csv(headers, rows), nl=False)
+
+
+def write_output(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` atomically; a one-line error (exit 1) when
+    the folder is missing or read-only."""
+    try:
+        write_atomic(path, data)
+    except OSError as err:
+        raise RoadmapError(
+            _("Не удалось записать {path}: {err}").format(path=path, err=err.strerror or err)
+        ) from err
+
+
+def emit_binary(data: bytes, output: Path | None, fmt: str) -> None:
+    """A binary document (xlsx, docx) to ``output``, or to a redirected
+    stdout; a usage error on a terminal, where it would be garbage."""
+    if output is not None:
+        write_output(output, data)
+        return
+    stream = sys.stdout.buffer
+    try:
+        terminal = os.isatty(stream.fileno())
+    except (OSError, ValueError):  # io.UnsupportedOperation: a test's buffer
+        terminal = False
+    if terminal:
+        raise click.UsageError(
+            _("--format {fmt} пишет файл: укажите -o ФАЙЛ.{fmt} или перенаправьте вывод").format(
+                fmt=fmt
+            )
+        )
+    stream.write(data)
+    stream.flush()
+
+
+def output_option(func: Any) -> Any:
+    """``-o/--output FILE``: where ``--format xlsx`` writes its workbook."""
+    return click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="Файл для --format xlsx (запись атомарная).",
+    )(func)

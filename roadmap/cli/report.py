@@ -19,7 +19,11 @@ doc for what «current» means); this module only formats them:
 - ``csv``: the task × organisation matrix in long form, one row per cell;
 - ``html``: one self-contained page (inline CSS, no scripts, no external
   resources): a colour matrix of organisations × activities with a legend,
-  the task table and the child plans.
+  the task table and the child plans;
+- ``docx`` and ``xlsx``: the progress report a coordinator sends up
+  («информация о ходе реализации»), built by :mod:`roadmap.execution` and
+  written by :mod:`roadmap.execution_files`; ``--org`` limits it to one
+  organisation. A binary format needs ``-o FILE`` or a redirected stdout.
 
 With ``-o FILE`` the output is written to a temporary file in the same
 directory and renamed over FILE (never a half-written report).
@@ -39,15 +43,16 @@ import click
 
 from roadmap.app import App
 from roadmap.cli.indicators import indicators_table_html
-from roadmap.cli.output import render_table, to_csv, to_json
+from roadmap.cli.output import emit_binary, render_table, to_csv, to_json, write_output
 from roadmap.cli.root import main, pass_app
-from roadmap.errors import RoadmapError
-from roadmap.files import write_atomic
+from roadmap.execution import build_execution_report
+from roadmap.execution_files import execution_docx, execution_xlsx
 from roadmap.i18n import N_, _, days_, get_language
 from roadmap.report import REPORT_STATUSES, Report, TaskSummary, Unit, build_report
 from roadmap.status import COLOURS, MARKS, Status, status_class, status_label
 
-FORMATS = click.Choice(["table", "json", "csv", "html"])
+FORMATS = click.Choice(["table", "json", "csv", "html", "docx", "xlsx"])
+DOCUMENTS = {"docx": execution_docx, "xlsx": execution_xlsx}
 
 
 @main.command()
@@ -59,6 +64,8 @@ FORMATS = click.Choice(["table", "json", "csv", "html"])
     help="Считать сегодняшней эту дату (ГГГГ-ММ-ДД); по умолчанию — дата в поясе плана.",
 )
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--org", default=None,
+              help="Только эта организация (для --format docx и xlsx).")
 @click.option(
     "-o",
     "--output",
@@ -67,25 +74,31 @@ FORMATS = click.Choice(["table", "json", "csv", "html"])
     help="Записать в файл (атомарно) вместо стандартного вывода.",
 )
 @pass_app
-def report(app: App, plan: str, today: datetime | None, fmt: str, output: Path | None) -> None:
+def report(
+    app: App, plan: str, today: datetime | None, fmt: str, org: str | None, output: Path | None
+) -> None:
     """Отчёт координатора: сколько организаций выполнили, просрочили и ждут
     каждую задачу плана, просроченные задачи каждой организации, итоги
-    дочерних планов."""
+    дочерних планов. С --format docx или xlsx — информация о ходе
+    реализации плана, как её отправляют наверх."""
     if today is not None:
         app.clock.fixed_today = today.date()
+    if org is not None and fmt not in DOCUMENTS:
+        raise click.UsageError(_("--org работает с --format docx и xlsx"))
     due_soon_days = int(app.settings["lookahead_days"])
-    with app.sessions() as session:
-        result = build_report(session, app.clock.today, plan, due_soon_days)
-    text = render(result, fmt, width=_terminal_width() if output is None else 120)
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
+    if fmt in DOCUMENTS:
+        with app.sessions() as session:
+            document = build_execution_report(session, app.clock.today, plan, due_soon_days, org)
+        emit_binary(DOCUMENTS[fmt](document), output, fmt)
     else:
-        try:
-            write_atomic(output, text)
-        except OSError as err:
-            raise RoadmapError(
-                _("Не удалось записать {path}: {err}").format(path=output, err=err.strerror or err)
-            ) from err
+        with app.sessions() as session:
+            result = build_report(session, app.clock.today, plan, due_soon_days)
+        text = render(result, fmt, width=_terminal_width() if output is None else 120)
+        if output is None:
+            click.echo(text, nl=not text.endswith("\n"))
+            return
+        write_output(output, text)
+    if output is not None:
         click.echo(_("Отчёт записан: {path}").format(path=output), err=True)
 
 

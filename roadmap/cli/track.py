@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 import click
 
 from roadmap.app import App, Clock
-from roadmap.cli.output import echo_csv, echo_json, render_table
+from roadmap.cli.output import echo_csv, echo_json, emit_binary, output_option, render_table
 from roadmap.cli.root import main, pass_app
+from roadmap.cli.spreadsheets import history_workbook, status_workbook
 from roadmap.evidence import Evidence, VerifyReport
 from roadmap.i18n import N_, _
 from roadmap.indicators import expected_value_evidence, value_history
@@ -92,7 +93,7 @@ def use_today(app: App, today: date | None) -> None:
 
 # ---------------------------------------------------------------- status
 
-STATUS_FORMATS = click.Choice(["table", "json", "csv"])
+STATUS_FORMATS = click.Choice(["table", "json", "csv", "xlsx"])
 CSV_KEYS = (
     "plan", "task", "number", "activity", "party", "party_name", "org", "org_name",
     "start", "due", "status", "days_overdue", "deadline", "result", "done_at", "done_by",
@@ -109,10 +110,11 @@ CSV_KEYS = (
 @click.option("--withdrawn", is_flag=True, help="Показать и снятые с плана сроки.")
 @today_option
 @click.option("--format", "fmt", type=STATUS_FORMATS, default="table", show_default=True)
+@output_option
 @pass_app
 def status_command(
     app: App, plan: str | None, party: str | None, org: str | None, overdue: bool,
-    due_within: int | None, withdrawn: bool, today: date | None, fmt: str,
+    due_within: int | None, withdrawn: bool, today: date | None, fmt: str, output: Path | None,
 ) -> None:
     """Статус сроков на сегодня (по местной дате каждого плана)."""
     use_today(app, today)
@@ -125,6 +127,8 @@ def status_command(
         echo_json([r.as_json() for r in rows])
     elif fmt == "csv":
         echo_csv(CSV_KEYS, ([r.as_json()[k] for k in CSV_KEYS] for r in rows))
+    elif fmt == "xlsx":
+        emit_binary(status_workbook(rows), output, fmt)
     else:
         click.echo(status_table(rows))
 
@@ -269,22 +273,28 @@ def attachment_lines(evidence: Evidence | None, url: str | None, note: str | Non
 @click.option("--org", default=None, help="Только эта организация.")
 @click.option("--indicators", "values", is_flag=True,
               help="Журнал сообщённых значений показателей, а не отметок.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "xlsx"]), default="table",
               show_default=True)
+@output_option
 @pass_app
 def history_command(
-    app: App, plan: str, task: str | None, org: str | None, values: bool, fmt: str
+    app: App, plan: str, task: str | None, org: str | None, values: bool, fmt: str,
+    output: Path | None,
 ) -> None:
     """Журнал отметок плана (задачи), от старых к новым; ничего не удаляется."""
     if values:
         if task is not None:
             raise click.UsageError(_("С --indicators задача не указывается"))
+        if fmt == "xlsx":
+            raise click.UsageError(_("С --indicators доступны форматы table и json"))
         _value_history(app, plan, org, fmt)
         return
     with app.sessions() as session:
         entries = history(session, plan, task, org=org)
     if fmt == "json":
         echo_json([e.as_json() for e in entries])
+    elif fmt == "xlsx":
+        emit_binary(history_workbook(entries), output, fmt)
     elif not entries:
         click.echo(_("Отметок нет"))
     else:

@@ -15,6 +15,7 @@ import zipfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from threading import Lock
 from typing import Any, TypeVar
@@ -481,19 +482,42 @@ async def cell(request: web.Request) -> web.StreamResponse:
     return render(request, "cell.html", items=items, plan=plan, first=items[0].row)
 
 
-async def export(request: web.Request) -> web.StreamResponse:
-    """``/plan/<plan>/report.<fmt>``: the report in the command line's formats."""
-    from roadmap.cli.report import render as render_report
+EXPORT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
+
+def _export(app: App, plan: str, fmt: str) -> tuple[bytes, date]:
+    """The report of ``plan`` as the command line writes it (``report --format``)."""
+    from roadmap.cli.report import render as render_report
+    from roadmap.execution import build_execution_report
+    from roadmap.execution_files import execution_docx, execution_xlsx
+
+    due_soon = int(app.settings["lookahead_days"])
+    if fmt in ("docx", "xlsx"):
+        with app.sessions() as session:
+            document = build_execution_report(session, app.clock.today, plan, due_soon, None)
+        writer = execution_docx if fmt == "docx" else execution_xlsx
+        return writer(document), document.today
+    report = _report(app, plan)
+    return render_report(report, fmt).encode("utf-8"), report.today
+
+
+async def export(request: web.Request) -> web.StreamResponse:
+    """``/plan/<plan>/report.<fmt>``: the report in the command line's formats,
+    the execution report (docx, xlsx) among them."""
     plan, fmt = request.match_info["plan"], request.match_info["fmt"]
     await require(request, plan=plan)
-    report = await asyncio.to_thread(_report, app_of(request), plan)
-    body = await asyncio.to_thread(render_report, report, fmt)
-    types = {"html": "text/html", "csv": "text/csv", "json": "application/json"}
-    name = f"{plan}-{report.today.isoformat()}.{fmt}"
+    body, today = await asyncio.to_thread(_export, app_of(request), plan, fmt)
+    name = f"{plan}-{today.isoformat()}.{fmt}"
     return web.Response(
-        text=body, content_type=types[fmt], charset="utf-8",
-        headers={"Content-Disposition": attachment(name), "Cache-Control": "no-store"},
+        body=body,
+        headers={"Content-Type": EXPORT_TYPES[fmt], "Content-Disposition": attachment(name),
+                 "Cache-Control": "no-store"},
     )
 
 

@@ -89,7 +89,7 @@ def make_app(app: App, *, behind_proxy: bool = False) -> web.Application:
     router.add_post("/reopen", pages.reopen_)
     router.add_get("/plan/{plan}", pages.dashboard)
     router.add_get("/plan/{plan}/cell", pages.cell)
-    router.add_get("/plan/{plan}/report.{fmt:html|csv|json}", pages.export)
+    router.add_get("/plan/{plan}/report.{fmt:html|csv|json|docx|xlsx}", pages.export)
     router.add_get("/evidence/{completion:[0-9]+}", pages.evidence)
     router.add_get("/static/style.css", _stylesheet)
     application.on_response_prepare.append(access.security_headers)

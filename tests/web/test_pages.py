@@ -256,3 +256,21 @@ async def test_dashboard_in_english(client: TestClient, make_link: LinkMaker) ->
     html = await page(client, "/plan/test-irk?lang=en")
     assert 'lang="en"' in html and "Overdue only" in html and f"{TODAY.isoformat()}" in html
     assert "Только просроченные" not in html
+
+
+async def test_exports_open_in_the_programs_people_use(
+    client: TestClient, make_link: LinkMaker
+) -> None:
+    import docx
+    import openpyxl
+
+    await open_link(client, make_link("--plan", "test-irk")["path"])
+    html = await page(client, "/plan/test-irk")
+    assert 'href="/plan/test-irk/report.docx"' in html
+    word = await client.get("/plan/test-irk/report.docx")
+    assert word.status == 200 and "attachment" in word.headers["Content-Disposition"]
+    text = "\n".join(p.text for p in docx.Document(BytesIO(await word.read())).paragraphs)
+    assert "План мероприятий (test-irk)" in text
+    sheet = await client.get("/plan/test-irk/report.xlsx")
+    book = openpyxl.load_workbook(BytesIO(await sheet.read()))
+    assert book.sheetnames

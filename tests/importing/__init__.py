@@ -1,0 +1,1 @@
+"""Tests of ``roadmap import``: documents in, draft plans out."""
