@@ -239,12 +239,15 @@ class Expander:
     def framed(self, unit: Unit, units: list[Unit], lo: date, hi: date) -> None:
         """A rhythm in the named years only (rule 30), inside the plan period."""
         outer = self.lo, self.hi
+        rules = len(self.out.rules)
         self.lo, self.hi = max(lo, self.lo), min(hi, self.hi)
         try:
             if self.lo <= self.hi:
                 self.unit(unit, units)
         finally:
             self.lo, self.hi = outer
+        # an RRULE read from the plan's first day would add the other years
+        self.out.rules[rules:] = [""] * (len(self.out.rules) - rules)
 
     def standing(self) -> None:
         """«постоянно»: the whole period, or after what came before («далее постоянно»)."""
