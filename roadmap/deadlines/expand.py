@@ -19,7 +19,6 @@ from roadmap.deadlines.recurrence import (
     dues,
     month_end,
     no_start,
-    rule_text,
     same_day,
     shift_months,
 )
@@ -36,7 +35,9 @@ class Result:
     windows: list[tuple[date | None, date]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # the informational ones
-    rules: list[str] = field(default_factory=list)
+    #: each recurrence and the day it runs until; None where the windows are
+    #: not its plain output (cut at the period end, framed by named years)
+    rules: list[tuple[Rec, date] | None] = field(default_factory=list)
     sources: int = 0  # how many separate things produced windows
     on_demand: bool = False
     understood: bool = False
@@ -104,9 +105,9 @@ class Expander:
         if count:
             self.out.sources += 1
             if exact:
-                self.out.rules.append(rule_text(rec, hi))
+                self.out.rules.append((rec, hi))
             else:
-                self.out.rules.append("")
+                self.out.rules.append(None)
 
     # -- school years ----------------------------------------------------
     def school_bounds(self, first_year: int) -> tuple[date, date]:
@@ -150,9 +151,7 @@ class Expander:
         """Rules 30 and 31: years that qualify the rest of a part («2025–2026
         ежемесячно», «Май, ежегодно с 2024») → the other atoms, with yearless
         dated groups bound to those years, and the spans the rhythms run in."""
-        yearly = any(isinstance(a, Flag) and a.kind == "yearly" for a in atoms)
-        rhythms = [a for a in atoms if isinstance(a, Unit) and a.kind != "period"]
-        frames = [
+        years = [
             a
             for a in atoms
             if isinstance(a, Group)
@@ -161,8 +160,12 @@ class Expander:
             and a.school is None
             and not a.deadline
             and not a.within
-            and (rhythms or (yearly and (a.open_from or a.yearly)))
         ]
+        if not years:  # the usual case
+            return atoms, []
+        yearly = any(isinstance(a, Flag) and a.kind == "yearly" for a in atoms)
+        rhythms = [a for a in atoms if isinstance(a, Unit) and a.kind != "period"]
+        frames = [a for a in years if rhythms or (yearly and (a.open_from or a.yearly))]
         if not frames:
             return atoms, []
         spans: list[tuple[int, int]] = []
@@ -202,7 +205,6 @@ class Expander:
             start, _end = self.school_bounds(first)
             scope = (start, shift_months(start, -12, 1) - timedelta(days=1))
         for index, atom in enumerate(atoms):
-            content_follows = any(isinstance(a, Group | Unit) for a in atoms[index + 1 :])
             if isinstance(atom, Group):
                 if scope is not None and atom in named:
                     continue
@@ -218,8 +220,8 @@ class Expander:
                 self.out.understood = True
             elif atom.kind == "yearly":
                 self.out.understood = True
-                if content_follows:
-                    continue
+                if any(isinstance(a, Group | Unit) for a in atoms[index + 1 :]):
+                    continue  # «ежегодно в мае»: what follows says when
                 if prior or self.out.windows:
                     self.repeat_yearly()
                 else:
@@ -247,7 +249,7 @@ class Expander:
         finally:
             self.lo, self.hi = outer
         # an RRULE read from the plan's first day would add the other years
-        self.out.rules[rules:] = [""] * (len(self.out.rules) - rules)
+        self.out.rules[rules:] = [None] * (len(self.out.rules) - rules)
 
     def standing(self) -> None:
         """«постоянно»: the whole period, or after what came before («далее постоянно»)."""

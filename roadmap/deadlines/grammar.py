@@ -203,7 +203,7 @@ class Parser:
                 i += 1
                 continue
             if kw in ("daily", "weekly"):
-                part.atoms.append(Flag("rhythm", tok.text))
+                part.add_rhythm(tok.text)
                 i += 1
                 continue
             if kw == "standing":
@@ -374,13 +374,13 @@ class Parser:
                     elif count == 12:
                         part.atoms.append(Unit("month"))
                     else:
-                        part.atoms.append(Flag("rhythm", f"{count} раз в год"))
+                        part.add_rhythm(f"{count} раз в год")
                     return end
                 if unit in _UNIT_OF:
                     part.atoms.append(Unit(_UNIT_OF[unit]))
                     return end
                 if unit in ("weekunit", "dayunit"):
-                    part.atoms.append(Flag("rhythm", " ".join(t.text for t in toks[i:end])))
+                    part.add_rhythm(" ".join(t.text for t in toks[i:end]))
                     return end
             return None
         if kw in ("each", "to"):
@@ -398,7 +398,7 @@ class Parser:
             ):
                 if lex is not None and lex.kind == "weekday" and self.kw(i + 2) == "monthunit":
                     return None
-                part.atoms.append(Flag("rhythm", " ".join(t.text for t in toks[i : i + 2])))
+                part.add_rhythm(" ".join(t.text for t in toks[i : i + 2]))
                 return i + 2
         return None
 
