@@ -558,6 +558,8 @@ class Parser:
                     j = i + 2
                     if self.kw(j) == "dom":
                         return None
+                    if self.kind(j) == "." and len(toks[i + 1].text) <= 4:
+                        j += 1  # «15 сент.»: the abbreviation's dot
                     return (month, tok.num, tok.num, None), j
             # numeric dd.mm[.yyyy]
             if (
@@ -622,11 +624,13 @@ class Parser:
         end = at + 1 if at == j else j  # a listed number leaves the unit to the last one
         if unit in ("decade", "weekunit"):
             # (rule 24) the month follows the unit
-            month = _month(toks[at + 1]) if at + 1 < self.hi else None
+            month_at = at + 2 if self.kind(at + 1) == "." else at + 1  # «нед. ноября»
+            month = _month(toks[month_at]) if month_at < self.hi else None
             spans = _DECADES if unit == "decade" else _WEEKS
             if month is None or not 1 <= n <= n2 <= len(spans):
                 return None
-            return Item(month, spans[n - 1][0], month, spans[n2 - 1][1]), end + (at == j)
+            item = Item(month, spans[n - 1][0], month, spans[n2 - 1][1])
+            return item, (month_at + 1 if at == j else end)
         if unit == "quarter" and 1 <= n <= n2 <= 4:
             return Item(3 * n - 2, 1, 3 * n2, 0), end
         if unit == "half" and 1 <= n <= n2 <= 2:

@@ -84,6 +84,8 @@ def test_compact_day_ranges(got: tuple[int, int, int, int], data: st.DataObject)
         f"с {d1}.{m:02}.{dash}по {d2}.{m:02}.{yy}{tail}",
         f"с {d1} по {d2} {GENITIVE[m - 1]} {y}{tail}",
         f"{d1}{dash}{d2} {data.draw(st.sampled_from(ABBR[m]))}. {y}{tail}",
+        f"с {d1} {ABBR[m][0]}. по {d2} {ABBR[m][-1]}. {y}{tail}",
+        f"{d1} {ABBR[m][-1]}.{dash}{d2} {ABBR[m][0]}. {y}{tail}",
     ]
     text = data.draw(st.sampled_from(forms))
     assert windows(text) == [(date(y, m, d1), date(y, m, d2))], text
@@ -152,7 +154,7 @@ def test_decades_and_weeks(y: int, m: int, decade: bool, data: st.DataObject) ->
         st.sampled_from(
             ["декада", "декады", "декаде", "декаду"]
             if decade
-            else ["неделя", "недели", "неделе", "неделю"]
+            else ["неделя", "недели", "неделе", "неделю", "нед."]
         )
     )
     first = ordinal(n1, True, data.draw)
