@@ -300,7 +300,7 @@ class Expander:
                 return  # «ежеквартально, до 5 числа месяца, следующего за отчётным»
             self.recur(Rec(YEARLY, lambda d: shift_months(d, 2, 1), (3, 6, 9, 12), -1))
         elif kind == "month":
-            if any(u.kind in ("monthday", "wdmonth", "report") for u in units):
+            if any(u.kind in ("monthday", "wdmonth", "report", "monthspan") for u in units):
                 return  # «ежемесячно до 10 числа»: the day says it all
             self.recur(Rec(MONTHLY, lambda d: date(d.year, d.month, 1), None, -1))
         elif kind == "half":
@@ -322,6 +322,17 @@ class Expander:
             else:
                 # «до 30 числа»: the 30th, or the month's last day when it is shorter
                 self.recur(Rec(MONTHLY, start_of, None, tuple(range(28, day + 1)), bysetpos=-1))
+        elif kind == "monthspan":
+            # days a..b of every month (b 0: its last day); a fifth week that
+            # a short month lacks (29 – last of February) is skipped
+            first, last = unit.a, unit.b
+            from_day: StartOf = lambda d: d.replace(day=first)  # noqa: E731
+            if last:
+                self.recur(Rec(MONTHLY, from_day, None, last))
+            elif first <= 28:
+                self.recur(Rec(MONTHLY, from_day, None, -1))
+            else:
+                self.recur(Rec(MONTHLY, from_day, None, tuple(range(first, 32)), bysetpos=-1))
         elif kind == "wdmonth":
             nth, wd, month = unit.a, unit.b, unit.c
             byweekday = weekday(wd, nth)

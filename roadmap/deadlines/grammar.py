@@ -27,9 +27,11 @@ from roadmap.model import SchoolYear
 #: «в период проведения …», «реализации …»: what is held is an event
 _HELD = ("проведени", "реализаци", "работы")
 
-#: «3 недели января» is a week of a month (rule 24), not a duration
+#: «3 недели января», «1 неделя каждого месяца» are weeks of a month (rule 24),
+#: not a duration
 _NOT_OF_MONTH = (
-    r"(?!\w* (?:январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр))"
+    r"(?!(?:\w+ )?(?:недел|декад)\w* (?:январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|"
+    r"октябр|ноябр|декабр|кажд|месяц))"
 )
 _NOT_PLAN = r"(?!(?:\w+ )?(?:план|график|расписан|календар))"
 _STRONG = re.compile(
@@ -41,9 +43,9 @@ _STRONG = re.compile(
     r"после (?!\d|отчетн)|с момента|со дня|по окончании|по завершении|накануне|"
     r"через (?:\d+ )?(?:\w+ )?(?:дн|день|недел|месяц|год|час)|"
     r"за (?:\d+ )?(?:\w+ )?(?:дн|день|недел|месяц|год)\w* до\b|"
-    r"в течение \d+(?: - \d+)? (?:\w+ )?(?:дн|день|недел"
+    r"в течение \d+(?: - \d+)? "
     + _NOT_OF_MONTH
-    + r"|месяц|час|рабоч|календарн)|"
+    + r"(?:\w+ )?(?:дн|день|недел|месяц|час|рабоч|календарн)|"
     r"в день (?!\d)|не позднее \d+ (?:\w+ )?(?:дн|день|недел|месяц)\w* (?:после|с|со|от)\b)"
 )
 _WEAK = re.compile(
@@ -273,6 +275,10 @@ class Parser:
                 i = got
                 deadline = None
                 continue
+            got = self.span_of_month(i, part)
+            if got is not None:
+                i = got
+                continue
             if kw in ("until", "by") or (kw == "not" and self.kw(i + 1) == "later"):
                 j = i + (2 if kw == "not" else 1)
                 if self.kw(j) == "later":
@@ -449,6 +455,35 @@ class Parser:
             part.atoms.append(Unit("report", toks[i].num, 0, months))
             return j
         part.atoms.append(Unit("monthday", toks[i].num, deadline=deadline))
+        return j
+
+    def span_of_month(self, i: int, part: Part) -> int | None:
+        """«1 декада каждого месяца», «ежемесячно (вторая неделя)»: a decade or
+        a week of every month, when no month is named (rule 24)."""
+        toks = self.toks
+        n = _small(toks[i])
+        if n == -1 and self.kw(i + 1) == "decade":
+            n = 3
+        if n is None or n < 1:
+            return None
+        j, n2 = i + 1, n
+        if self.kind(j) == "-" and j + 1 < self.hi and _small(toks[j + 1]) is not None:
+            n2 = _small(toks[j + 1]) or n
+            j += 2
+        unit = self.kw(j)
+        if unit not in ("decade", "weekunit"):
+            return None
+        j += 2 if self.kind(j + 1) == "." else 1
+        if j < self.hi and (_month(toks[j]) is not None or _is_year(toks[j])):
+            return None  # a named month: an item of the calendar
+        if self.kw(j) == "each":
+            j += 1
+        if self.kw(j) == "monthunit":
+            j += 1
+        spans = _DECADES if unit == "decade" else _WEEKS
+        if not 1 <= n <= n2 <= len(spans):
+            return None
+        part.atoms.append(Unit("monthspan", spans[n - 1][0], spans[n2 - 1][1]))
         return j
 
     def reporting(self, j: int) -> tuple[int, int] | None:
