@@ -79,6 +79,12 @@ class Part:
     times: list[str] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
     event_end: str = ""  # «до окончания конкурса» after «с …»: the end is an event
+    rhythm: bool = False  # a rhythm finer than a month among the atoms (rule 19)
+
+    def add_rhythm(self, text: str) -> None:
+        """A rhythm finer than a month («еженедельно»): one window, a note."""
+        self.rhythm = True
+        self.atoms.append(Flag("rhythm", text))
 
 
 __all__ = ["Atom", "Flag", "Group", "Item", "Part", "Unit"]

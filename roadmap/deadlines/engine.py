@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from roadmap.deadlines.api import Context, Meaning
-from roadmap.deadlines.atoms import Flag
 from roadmap.deadlines.expand import Expander
 from roadmap.deadlines.grammar import parse_memo
+from roadmap.deadlines.recurrence import rule_text
 from roadmap.i18n import _
 from roadmap.model import Window
 
@@ -61,10 +61,7 @@ def _read(text: str, context: Context) -> Meaning:
         if not out.windows:
             # «по плану проекта» alone: someone else's schedule
             out.on_demand = True
-    has_rhythm = any(
-        isinstance(atom, Flag) and atom.kind == "rhythm" for part in parts for atom in part.atoms
-    )
-    if has_rhythm and not out.windows and not out.on_demand:
+    if any(part.rhythm for part in parts) and not out.windows and not out.on_demand:
         out.windows.append((lo, hi))
     for time in times:
         out.warn(_("Время суток не учитывается: {time}").format(time=time), note=True)
@@ -75,7 +72,8 @@ def _read(text: str, context: Context) -> Meaning:
     elif not out.windows and not out.on_demand:
         out.warn(_("В периоде плана нет ни одного срока по этой фразе"))
     windows = sorted(set(out.windows), key=lambda w: (w[1], w[0] or date.min))
-    rule = out.rules[0] if len(out.rules) == 1 and out.sources == 1 and out.rules[0] else None
+    only = out.rules[0] if len(out.rules) == 1 and out.sources == 1 else None
+    rule = rule_text(*only) if only is not None else None
     return Meaning(
         text=text,
         occurrences=tuple(Window(start, due) for start, due in windows),

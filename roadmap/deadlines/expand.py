@@ -20,7 +20,6 @@ from roadmap.deadlines.recurrence import (
     dues,
     month_end,
     no_start,
-    rule_text,
     same_day,
     shift_months,
 )
@@ -63,7 +62,9 @@ class Result:
     windows: list[WindowPair] = field(default_factory=Windows)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # the informational ones
-    rules: list[str] = field(default_factory=list)
+    #: each recurrence and the day it runs until; None where the windows are
+    #: not its plain output (cut at the period end, framed by named years)
+    rules: list[tuple[Rec, date] | None] = field(default_factory=list)
     sources: int = 0  # how many separate things produced windows
     on_demand: bool = False
     understood: bool = False
@@ -135,9 +136,9 @@ class Expander:
         if count:
             self.out.sources += 1
             if exact:
-                self.out.rules.append(rule_text(rec, hi))
+                self.out.rules.append((rec, hi))
             else:
-                self.out.rules.append("")
+                self.out.rules.append(None)
 
     # -- school years ----------------------------------------------------
     def school_bounds(self, first_year: int) -> tuple[date, date]:
@@ -181,9 +182,7 @@ class Expander:
         """Rules 30 and 31: years that qualify the rest of a part («2025–2026
         ежемесячно», «Май, ежегодно с 2024») → the other atoms, with yearless
         dated groups bound to those years, and the spans the rhythms run in."""
-        yearly = any(isinstance(a, Flag) and a.kind == "yearly" for a in atoms)
-        rhythms = [a for a in atoms if isinstance(a, Unit) and a.kind != "period"]
-        frames = [
+        years = [
             a
             for a in atoms
             if isinstance(a, Group)
@@ -192,8 +191,12 @@ class Expander:
             and a.school is None
             and not a.deadline
             and not a.within
-            and (rhythms or (yearly and (a.open_from or a.yearly)))
         ]
+        if not years:  # the usual case
+            return atoms, []
+        yearly = any(isinstance(a, Flag) and a.kind == "yearly" for a in atoms)
+        rhythms = [a for a in atoms if isinstance(a, Unit) and a.kind != "period"]
+        frames = [a for a in years if rhythms or (yearly and (a.open_from or a.yearly))]
         if not frames:
             return atoms, []
         spans: list[tuple[int, int]] = []
@@ -233,7 +236,6 @@ class Expander:
             start, _end = self.school_bounds(first)
             scope = (start, shift_months(start, -12, 1) - timedelta(days=1))
         for index, atom in enumerate(atoms):
-            content_follows = any(isinstance(a, Group | Unit) for a in atoms[index + 1 :])
             if isinstance(atom, Group):
                 if scope is not None and atom in named:
                     continue
@@ -249,8 +251,8 @@ class Expander:
                 self.out.understood = True
             elif atom.kind == "yearly":
                 self.out.understood = True
-                if content_follows:
-                    continue
+                if any(isinstance(a, Group | Unit) for a in atoms[index + 1 :]):
+                    continue  # «ежегодно в мае»: what follows says when
                 if prior or self.out.windows:
                     self.repeat_yearly()
                 else:
@@ -270,12 +272,15 @@ class Expander:
     def framed(self, unit: Unit, units: list[Unit], lo: date, hi: date) -> None:
         """A rhythm in the named years only (rule 30), inside the plan period."""
         outer = self.lo, self.hi
+        rules = len(self.out.rules)
         self.lo, self.hi = max(lo, self.lo), min(hi, self.hi)
         try:
             if self.lo <= self.hi:
                 self.unit(unit, units)
         finally:
             self.lo, self.hi = outer
+        # an RRULE read from the plan's first day would add the other years
+        self.out.rules[rules:] = [None] * (len(self.out.rules) - rules)
 
     def standing(self) -> None:
         """«постоянно»: the whole period, or after what came before («далее постоянно»)."""
@@ -326,7 +331,7 @@ class Expander:
                 return  # «ежеквартально, до 5 числа месяца, следующего за отчётным»
             self.recur(Rec(YEARLY, lambda d: shift_months(d, 2, 1), (3, 6, 9, 12), -1))
         elif kind == "month":
-            if any(u.kind in ("monthday", "wdmonth", "report") for u in units):
+            if any(u.kind in ("monthday", "wdmonth", "report", "monthspan") for u in units):
                 return  # «ежемесячно до 10 числа»: the day says it all
             self.recur(Rec(MONTHLY, lambda d: date(d.year, d.month, 1), None, -1))
         elif kind == "half":
@@ -348,6 +353,17 @@ class Expander:
             else:
                 # «до 30 числа»: the 30th, or the month's last day when it is shorter
                 self.recur(Rec(MONTHLY, start_of, None, tuple(range(28, day + 1)), bysetpos=-1))
+        elif kind == "monthspan":
+            # days a..b of every month (b 0: its last day); a fifth week that
+            # a short month lacks (29 – last of February) is skipped
+            first, last = unit.a, unit.b
+            from_day: StartOf = lambda d: d.replace(day=first)  # noqa: E731
+            if last:
+                self.recur(Rec(MONTHLY, from_day, None, last))
+            elif first <= 28:
+                self.recur(Rec(MONTHLY, from_day, None, -1))
+            else:
+                self.recur(Rec(MONTHLY, from_day, None, tuple(range(first, 32)), bysetpos=-1))
         elif kind == "wdmonth":
             nth, wd, month = unit.a, unit.b, unit.c
             byweekday = weekday(wd, nth)

@@ -27,9 +27,11 @@ from roadmap.model import SchoolYear
 #: «в период проведения …», «реализации …»: what is held is an event
 _HELD = ("проведени", "реализаци", "работы")
 
-#: «3 недели января» is a week of a month (rule 24), not a duration
+#: «3 недели января», «1 неделя каждого месяца» are weeks of a month (rule 24),
+#: not a duration
 _NOT_OF_MONTH = (
-    r"(?!\w* (?:январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр))"
+    r"(?!(?:\w+ )?(?:недел|декад)\w* (?:январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|"
+    r"октябр|ноябр|декабр|кажд|месяц))"
 )
 _NOT_PLAN = r"(?!(?:\w+ )?(?:план|график|расписан|календар))"
 _STRONG = re.compile(
@@ -41,9 +43,9 @@ _STRONG = re.compile(
     r"после (?!\d|отчетн)|с момента|со дня|по окончании|по завершении|накануне|"
     r"через (?:\d+ )?(?:\w+ )?(?:дн|день|недел|месяц|год|час)|"
     r"за (?:\d+ )?(?:\w+ )?(?:дн|день|недел|месяц|год)\w* до\b|"
-    r"в течение \d+(?: - \d+)? (?:\w+ )?(?:дн|день|недел"
+    r"в течение \d+(?: - \d+)? "
     + _NOT_OF_MONTH
-    + r"|месяц|час|рабоч|календарн)|"
+    + r"(?:\w+ )?(?:дн|день|недел|месяц|час|рабоч|календарн)|"
     r"в день (?!\d)|не позднее \d+ (?:\w+ )?(?:дн|день|недел|месяц)\w* (?:после|с|со|от)\b)"
 )
 _WEAK = re.compile(
@@ -203,7 +205,7 @@ class Parser:
                 i += 1
                 continue
             if kw in ("daily", "weekly"):
-                part.atoms.append(Flag("rhythm", tok.text))
+                part.add_rhythm(tok.text)
                 i += 1
                 continue
             if kw == "standing":
@@ -272,6 +274,10 @@ class Parser:
             if got is not None:
                 i = got
                 deadline = None
+                continue
+            got = self.span_of_month(i, part)
+            if got is not None:
+                i = got
                 continue
             if kw in ("until", "by") or (kw == "not" and self.kw(i + 1) == "later"):
                 j = i + (2 if kw == "not" else 1)
@@ -374,13 +380,13 @@ class Parser:
                     elif count == 12:
                         part.atoms.append(Unit("month"))
                     else:
-                        part.atoms.append(Flag("rhythm", f"{count} раз в год"))
+                        part.add_rhythm(f"{count} раз в год")
                     return end
                 if unit in _UNIT_OF:
                     part.atoms.append(Unit(_UNIT_OF[unit]))
                     return end
                 if unit in ("weekunit", "dayunit"):
-                    part.atoms.append(Flag("rhythm", " ".join(t.text for t in toks[i:end])))
+                    part.add_rhythm(" ".join(t.text for t in toks[i:end]))
                     return end
             return None
         if kw in ("each", "to"):
@@ -398,7 +404,7 @@ class Parser:
             ):
                 if lex is not None and lex.kind == "weekday" and self.kw(i + 2) == "monthunit":
                     return None
-                part.atoms.append(Flag("rhythm", " ".join(t.text for t in toks[i : i + 2])))
+                part.add_rhythm(" ".join(t.text for t in toks[i : i + 2]))
                 return i + 2
         return None
 
@@ -449,6 +455,35 @@ class Parser:
             part.atoms.append(Unit("report", toks[i].num, 0, months))
             return j
         part.atoms.append(Unit("monthday", toks[i].num, deadline=deadline))
+        return j
+
+    def span_of_month(self, i: int, part: Part) -> int | None:
+        """«1 декада каждого месяца», «ежемесячно (вторая неделя)»: a decade or
+        a week of every month, when no month is named (rule 24)."""
+        toks = self.toks
+        n = _small(toks[i])
+        if n == -1 and self.kw(i + 1) == "decade":
+            n = 3
+        if n is None or n < 1:
+            return None
+        j, n2 = i + 1, n
+        if self.kind(j) == "-" and j + 1 < self.hi and _small(toks[j + 1]) is not None:
+            n2 = _small(toks[j + 1]) or n
+            j += 2
+        unit = self.kw(j)
+        if unit not in ("decade", "weekunit"):
+            return None
+        j += 2 if self.kind(j + 1) == "." else 1
+        if j < self.hi and (_month(toks[j]) is not None or _is_year(toks[j])):
+            return None  # a named month: an item of the calendar
+        if self.kw(j) == "each":
+            j += 1
+        if self.kw(j) == "monthunit":
+            j += 1
+        spans = _DECADES if unit == "decade" else _WEEKS
+        if not 1 <= n <= n2 <= len(spans):
+            return None
+        part.atoms.append(Unit("monthspan", spans[n - 1][0], spans[n2 - 1][1]))
         return j
 
     def reporting(self, j: int) -> tuple[int, int] | None:
@@ -558,6 +593,8 @@ class Parser:
                     j = i + 2
                     if self.kw(j) == "dom":
                         return None
+                    if self.kind(j) == "." and len(toks[i + 1].text) <= 4:
+                        j += 1  # «15 сент.»: the abbreviation's dot
                     return (month, tok.num, tok.num, None), j
             # numeric dd.mm[.yyyy]
             if (
@@ -622,11 +659,13 @@ class Parser:
         end = at + 1 if at == j else j  # a listed number leaves the unit to the last one
         if unit in ("decade", "weekunit"):
             # (rule 24) the month follows the unit
-            month = _month(toks[at + 1]) if at + 1 < self.hi else None
+            month_at = at + 2 if self.kind(at + 1) == "." else at + 1  # «нед. ноября»
+            month = _month(toks[month_at]) if month_at < self.hi else None
             spans = _DECADES if unit == "decade" else _WEEKS
             if month is None or not 1 <= n <= n2 <= len(spans):
                 return None
-            return Item(month, spans[n - 1][0], month, spans[n2 - 1][1]), end + (at == j)
+            item = Item(month, spans[n - 1][0], month, spans[n2 - 1][1])
+            return item, (month_at + 1 if at == j else end)
         if unit == "quarter" and 1 <= n <= n2 <= 4:
             return Item(3 * n - 2, 1, 3 * n2, 0), end
         if unit == "half" and 1 <= n <= n2 <= 2:

@@ -22,7 +22,9 @@ StartOf = Callable[[date], date | None]
 
 def month_end(year: int, month: int) -> int:
     """The last day of ``month`` in ``year``."""
-    return calendar.monthrange(year, month)[1]
+    if month == 2:
+        return 29 if calendar.isleap(year) else 28
+    return _MONTH_LENGTHS[month - 1]
 
 
 def shift_months(day: date, back: int, first: int) -> date:
@@ -83,7 +85,7 @@ def dues(
         index += 1
         if months is not None and month0 + 1 not in months:
             continue
-        length = _MONTH_LENGTHS[month0] if month0 != 1 else month_end(year, 2)
+        length = month_end(year, month0 + 1)
         if one is not None:  # the usual rule: one day of the month
             day = one if one > 0 else length + 1 + one
             if 1 <= day <= length:

@@ -414,6 +414,9 @@ def test_rule_text_reproduces_the_occurrences() -> None:
         assert meaning.rule is not None, text
         dues = [d.date() for d in rrulestr(meaning.rule, dtstart=SHORT.period_start)]
         assert dues == [w.due for w in meaning.occurrences], text
+    for text in ("2025 ежемесячно", "ежеквартально в 2025 году", "Май, ежегодно с 2025"):
+        # the years frame the rhythm: a rule from the plan's first day would not
+        assert interpret(text, SHORT).rule is None, text
 
 
 def test_custom_school_year_boundaries() -> None:

@@ -84,6 +84,8 @@ def test_compact_day_ranges(got: tuple[int, int, int, int], data: st.DataObject)
         f"с {d1}.{m:02}.{dash}по {d2}.{m:02}.{yy}{tail}",
         f"с {d1} по {d2} {GENITIVE[m - 1]} {y}{tail}",
         f"{d1}{dash}{d2} {data.draw(st.sampled_from(ABBR[m]))}. {y}{tail}",
+        f"с {d1} {ABBR[m][0]}. по {d2} {ABBR[m][-1]}. {y}{tail}",
+        f"{d1} {ABBR[m][-1]}.{dash}{d2} {ABBR[m][0]}. {y}{tail}",
     ]
     text = data.draw(st.sampled_from(forms))
     assert windows(text) == [(date(y, m, d1), date(y, m, d2))], text
@@ -152,7 +154,7 @@ def test_decades_and_weeks(y: int, m: int, decade: bool, data: st.DataObject) ->
         st.sampled_from(
             ["декада", "декады", "декаде", "декаду"]
             if decade
-            else ["неделя", "недели", "неделе", "неделю"]
+            else ["неделя", "недели", "неделе", "неделю", "нед."]
         )
     )
     first = ordinal(n1, True, data.draw)
@@ -404,3 +406,36 @@ def test_skipped_words_are_still_reported() -> None:
         meaning = interpret(text, WIDE)
         assert meaning.occurrences, text
         assert any("пропущена" in w for w in meaning.warnings), (text, meaning.warnings)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.booleans(), st.data())
+def test_decade_or_week_of_every_month(decade: bool, data: st.DataObject) -> None:
+    from dateutil.rrule import rrulestr
+
+    spans = DECADES if decade else WEEKS
+    n = data.draw(st.integers(1, len(spans)))
+    noun = data.draw(
+        st.sampled_from(["декада", "декады", "декаду"] if decade else ["неделя", "недели", "нед."])
+    )
+    word = ordinal(n, True, data.draw)
+    text = data.draw(
+        st.sampled_from(
+            [
+                f"{word} {noun} каждого месяца",
+                f"ежемесячно ({word} {noun})",
+                f"в течение {word} {noun} месяца",
+            ]
+        )
+    )
+    ctx = Context(date(2024, 1, 1), date(2025, 12, 31))
+    expected = []
+    for year in (2024, 2025):
+        for month in range(1, 13):
+            first, last = spans[n - 1][0], spans[n - 1][1] or last_day(year, month)
+            if first <= last_day(year, month):
+                expected.append((date(year, month, first), date(year, month, last)))
+    assert windows(text, ctx) == expected, text
+    rule = interpret(text, ctx).rule
+    assert rule is not None
+    assert [d.date() for d in rrulestr(rule, dtstart=ctx.period_start)] == [e[1] for e in expected]
