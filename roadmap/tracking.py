@@ -708,6 +708,7 @@ class HistoryEntry:
     url: str | None
     evidence: Evidence | None
     supersedes_id: int | None
+    carried_from_id: int | None = None  # carried over by a load from this completion
 
     @property
     def local_at(self) -> datetime:
@@ -737,6 +738,7 @@ class HistoryEntry:
             if ev
             else None,
             "supersedes": self.supersedes_id,
+            "carried_from": self.carried_from_id,
         }
 
 
@@ -792,7 +794,7 @@ def history(
             HistoryEntry(
                 row.id, row.at, plan_row.timezone, row.by, row.action, plan_row.code, task_code,
                 number, party_code, org_code, start, due, row.note, row.url, evidence,
-                row.supersedes_id,
+                row.supersedes_id, row.carried_from_id,
             )
         )
     return entries

@@ -17,6 +17,7 @@ from roadmap.app import App
 from roadmap.cli.root import main, pass_app
 from roadmap.i18n import _
 from roadmap.plans import read_catalog
+from roadmap.storage.carrying import describe_unit, due_label, refuse_undecided
 from roadmap.storage.db import write_session
 from roadmap.storage.repository import (
     LoadReport,
@@ -35,17 +36,32 @@ FORMATS = click.Choice(["table", "json"])
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--carry/--no-carry",
+    default=None,
+    help="Переносить ли отметки о выполнении со снятых сроков на новые, когда пара неясна "
+    "(по умолчанию переносятся только несомненные, а при неясных загрузка отменяется).",
+)
+@click.option("--dry-run", is_flag=True, help="Показать, что изменится, ничего не записывая.")
 @pass_app
-def load(app: App, paths: tuple[Path, ...]) -> None:
+def load(app: App, paths: tuple[Path, ...], carry: bool | None, dry_run: bool) -> None:
     """Загрузить (или обновить) планы и реестры в базу: PATH — файлы или каталоги.
 
     Отметки о выполнении неизменённых сроков сохраняются; исчезнувшие сроки
-    снимаются, но их история остаётся."""
+    снимаются, но их история остаётся. Если исправленный срок заменил
+    выполненный, отметка переносится на новый срок (новой записью,
+    которая ссылается на прежнюю)."""
     catalog = read_catalog(list(paths), strict=False)
     for problem in catalog.warnings:
         click.echo(str(problem), err=True)
     with write_session(app.sessions) as session:
-        report = load_catalog(session, catalog, app.clock.now())
+        report = load_catalog(session, catalog, app.clock.now(), carry=carry)
+        if not dry_run:
+            refuse_undecided(report.undecided)
+        else:
+            session.rollback()  # a preview: the same work, nothing kept
+    if dry_run:
+        click.echo(_("Пробный прогон: ничего не записано"))
     for line in describe_load(report):
         click.echo(line)
 
@@ -92,6 +108,20 @@ def describe_load(report: LoadReport) -> Iterator[str]:
         yield _("Реестр {id}: {what}").format(id=reg.register, what=_register_change(reg))
     for plan in report.plans:
         yield _("План {id}: {what}").format(id=plan.plan, what=_plan_change(plan))
+        for c in plan.carried:
+            yield "  " + _(
+                "{unit}: отметка о выполнении ({by}) перенесена со срока {old} на {new}"
+            ).format(
+                unit=describe_unit(c.task, c.party, c.org), by=c.by,
+                old=due_label(c.old_due), new=due_label(c.new_due),
+            )
+        for u in plan.undecided:
+            yield "  " + _(
+                "{unit}: снятый срок {old} был выполнен; перенос неясен (новые сроки: {new})"
+            ).format(
+                unit=describe_unit(u.task, u.party, u.org), old=due_label(u.old_due),
+                new=", ".join(due_label(d) for d in u.choices),
+            )
     if not report.registers and not report.plans:
         yield _("Нечего загружать")
 

@@ -69,6 +69,7 @@ from roadmap.occurrences import (
     task_windows,
     to_plain,
 )
+from roadmap.storage.carrying import Carried, CarryOver, Undecided
 from roadmap.storage.tables import (
     DONE,
     REOPEN,
@@ -112,6 +113,8 @@ class PlanChanges:
     occurrences_changed: int = 0
     occurrences_withdrawn: int = 0
     occurrences_revived: int = 0
+    carried: tuple[Carried, ...] = ()  # completions carried to a corrected deadline
+    undecided: tuple[Undecided, ...] = ()  # done occurrences withdrawn, successor unsure
 
     @property
     def changed(self) -> bool:
@@ -159,18 +162,35 @@ class LoadReport:
     def changed(self) -> bool:
         return any(r.changed for r in self.registers) or any(p.changed for p in self.plans)
 
+    @property
+    def undecided(self) -> list[Undecided]:
+        """Every plan's :attr:`PlanChanges.undecided`: the load must be
+        refused (:func:`roadmap.storage.carrying.refuse_undecided`) unless
+        the user says ``--carry`` or ``--no-carry``."""
+        return [u for p in self.plans for u in p.undecided]
+
 
 # ---------------------------------------------------------------- loading
 
 
 def load_catalog(
-    session: Session, catalog: CatalogLike, now: datetime, read: Interpreter = interpret
+    session: Session,
+    catalog: CatalogLike,
+    now: datetime,
+    read: Interpreter = interpret,
+    *,
+    carry: bool | None = None,
 ) -> LoadReport:
     """Store every register and plan of ``catalog``; see the module doc.
 
     ``now`` (aware) stamps new and withdrawn rows. Registers are loaded
     first; a plan whose party names a register absent from the catalog uses
-    the stored one. Nothing is written when nothing changed."""
+    the stored one. Nothing is written when nothing changed.
+
+    A done occurrence that the load withdraws has its completion carried
+    over to its successor (:mod:`roadmap.storage.carrying`); ``carry``
+    decides where the successor is not certain (None: leave those
+    undecided in the report — the caller refuses the load)."""
     registers = tuple(
         _load_register(session, catalog.registers[code], now) for code in sorted(catalog.registers)
     )
@@ -184,7 +204,7 @@ def load_catalog(
     known.update(_stored_registers(session, missing))
     organisations: dict[str, dict[str, int]] = {}  # ids by register and code, as needed
     plans = tuple(
-        _load_plan(session, catalog.plans[code], known, now, read, organisations)
+        _load_plan(session, catalog.plans[code], known, now, read, organisations, carry)
         for code in sorted(catalog.plans)
     )
     # Occurrences may have been added, withdrawn or reinstated: the changed
@@ -452,6 +472,7 @@ def _load_plan(
     now: datetime,
     read: Interpreter,
     organisations: dict[str, dict[str, int]],
+    carry: bool | None = None,
 ) -> PlanChanges:
     # Read every phrase first: nothing is written for a plan that cannot expand.
     windows = {task.id: task_windows(plan, task, read) for task in plan.tasks()}
@@ -535,7 +556,9 @@ def _load_plan(
     if new:
         _insert_indicators(session, plan_id, plan)
 
-    counts = _sync_occurrences(session, plan_id, plan, specs, now, organisations, new=new)
+    counts, carried, undecided = _sync_occurrences(
+        session, plan_id, plan, specs, now, organisations, new=new, carry=carry
+    )
     return PlanChanges(
         plan.id,
         new=new,
@@ -547,6 +570,8 @@ def _load_plan(
         occurrences_changed=counts[1],
         occurrences_withdrawn=counts[2],
         occurrences_revived=counts[3],
+        carried=tuple(carried),
+        undecided=tuple(undecided),
     )
 
 
@@ -634,12 +659,14 @@ def _sync_occurrences(
     organisations: dict[str, dict[str, int]],
     *,
     new: bool = False,
-) -> tuple[int, int, int, int]:
+    carry: bool | None = None,
+) -> tuple[tuple[int, int, int, int], list[Carried], list[Undecided]]:
     """Insert, update, withdraw and revive occurrence rows in bulk (a
     regional plan fans out to hundreds of thousands); returns the counts
-    (added, changed, withdrawn, revived). A ``new`` plan has none stored.
-    ``organisations`` caches organisation ids by register and code for the
-    plans of one load (registers are stored before any plan)."""
+    (added, changed, withdrawn, revived) and the completions carried over
+    (or left undecided, see :func:`load_catalog`). A ``new`` plan has none
+    stored. ``organisations`` caches organisation ids by register and code
+    for the plans of one load (registers are stored before any plan)."""
     task_ids = dict(
         session.execute(select(_TASKS.c.code, _TASKS.c.id).where(_TASKS.c.plan_id == plan_id)).all()
     )
@@ -678,6 +705,11 @@ def _sync_occurrences(
     updates: list[dict[str, Any]] = []
     seen: set[str] = set()
     tally = {"changed": 0, "revived": 0}
+    watch = None if new else CarryOver(
+        session, plan_id, plan.school_year.start[0] if plan.school_years else None
+    )
+    if watch is not None and not watch.groups:
+        watch = None
 
     def fresh() -> Iterator[tuple[Any, ...]]:
         """The rows to insert (in :data:`_OCCURRENCE_COLUMNS` order), while
@@ -688,14 +720,22 @@ def _sync_occurrences(
                 continue  # a party named twice by one task: one occurrence
             seen.add(key)
             old = existing.get(key)
-            if old is None:
+            org_id = None
+            if old is None or watch is not None:
                 register = register_of.get(spec.party)
+                org_id = organisations[register][spec.org] if register and spec.org else None
+            if watch is not None:
+                watch.watch(
+                    (task_ids[spec.task], party_ids[spec.party], org_id),
+                    key, spec.start, spec.due, added=old is None,
+                )
+            if old is None:
                 yield (
                     key,
                     plan_id,
                     task_ids[spec.task],
                     party_ids[spec.party],
-                    organisations[register][spec.org] if register and spec.org else None,
+                    org_id,
                     spec.kind,
                     spec.start,
                     spec.due,
@@ -729,7 +769,8 @@ def _sync_occurrences(
             withdrawn_count += 1
             updates.append({"id": oid, "withdrawn_at": now, "sequence": sequence + 1})
     _update_many(session, OccurrenceRow, updates)
-    return added, tally["changed"], withdrawn_count, tally["revived"]
+    carried, undecided = watch.finish(seen, carry) if watch is not None else ([], [])
+    return (added, tally["changed"], withdrawn_count, tally["revived"]), carried, undecided
 
 
 # ---------------------------------------------------------------- reading
@@ -1003,6 +1044,7 @@ def record_completion(
     *,
     action: str = DONE,
     supersedes_id: int | None = None,
+    carried_from_id: int | None = None,
 ) -> int:
     """Append a completion (or a ``reopen``) of an occurrence; returns its id.
 
@@ -1037,6 +1079,7 @@ def record_completion(
         evidence_size=evidence.size if evidence else None,
         evidence_media_type=evidence.media_type if evidence else None,
         supersedes_id=supersedes_id,
+        carried_from_id=carried_from_id,
     )
     session.add(row)
     # The current state on the occurrence, in this same unit of work (the
