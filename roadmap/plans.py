@@ -14,7 +14,7 @@ Example::
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,6 +209,23 @@ class Catalog:
     plans: dict[str, Plan] = field(default_factory=dict)
     registers: dict[str, Register] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    # Parents and registers not among the files, found in the database.
+    stored_plans: set[str] = field(default_factory=set)
+    stored_registers: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The ids of the plans and registers already in the database: a plan
+    may name them (``parent:``, ``register:``) without their files."""
+
+    plans: frozenset[str] = frozenset()
+    registers: frozenset[str] = frozenset()
+
+
+# Asked only when a plan names a parent or register that is not among the
+# files read (so a self-contained set of files opens no database).
+StoredLookup = Callable[[], Stored]
 
 
 class _Constructor(RoundTripConstructor):
@@ -288,11 +305,15 @@ def parse_file(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(Position(name, 1, 1), _("слишком глубокая вложенность"))]
 
 
-def check_paths(paths: Iterable[Path], strict: bool = False) -> tuple[Catalog, list[Problem]]:
+def check_paths(
+    paths: Iterable[Path], strict: bool = False, stored: StoredLookup | None = None
+) -> tuple[Catalog, list[Problem]]:
     """Read every file; return what was built and every problem found.
 
     Deadline phrases the engine does not understand are warnings (errors when
-    ``strict``)."""
+    ``strict``). A parent or register that is neither among the files nor
+    beside them may be in the database: ``stored`` tells (the catalog's
+    ``stored_plans``/``stored_registers`` say which were used)."""
     files, problems = plan_files(paths)
     catalog = Catalog()
     sources: dict[str, str] = {}
@@ -352,7 +373,7 @@ def check_paths(paths: Iterable[Path], strict: bool = False) -> tuple[Catalog, l
                 positions[f"{item.id}/register/{party['id']}"] = party.get(
                     "__pos__register", party["__pos__"]
                 )
-    problems.extend(_check_links(catalog, files, positions))
+    problems.extend(_check_links(catalog, files, positions, stored))
     for plan in catalog.plans.values():
         for problem in _check_deadlines(plan):
             if strict:
@@ -362,10 +383,12 @@ def check_paths(paths: Iterable[Path], strict: bool = False) -> tuple[Catalog, l
     return catalog, problems
 
 
-def read_catalog(paths: Iterable[Path], strict: bool = False) -> Catalog:
+def read_catalog(
+    paths: Iterable[Path], strict: bool = False, stored: StoredLookup | None = None
+) -> Catalog:
     """The plans and registers of ``paths``; :class:`PlanError` lists every
-    error if there is any."""
-    catalog, problems = check_paths(paths, strict)
+    error if there is any (``stored``: see :func:`check_paths`)."""
+    catalog, problems = check_paths(paths, strict, stored)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise PlanError(errors)
@@ -606,11 +629,22 @@ def _related_file(start: Path, ident: str) -> Path | None:
 
 
 def _check_links(
-    catalog: Catalog, files: list[Path], positions: dict[str, Position]
+    catalog: Catalog,
+    files: list[Path],
+    positions: dict[str, Position],
+    stored: StoredLookup | None = None,
 ) -> list[Problem]:
     """Parents and registers must exist; registers found beside the files
-    read are loaded too, so a single plan file can be checked on its own."""
+    read are loaded too, so a single plan file can be checked on its own,
+    and those already in the database (``stored``) count."""
     problems: list[Problem] = []
+    known: list[Stored] = []
+
+    def in_database() -> Stored:
+        if not known:
+            known.append(stored() if stored is not None else Stored())
+        return known[0]
+
     for plan in list(catalog.plans.values()):
         start = Path(plan.source or ".").parent
         for party in plan.parties:
@@ -625,6 +659,9 @@ def _check_links(
                     if reg is not None and not chk.problems:
                         catalog.registers[reg.id] = reg
                         continue
+                if party.register in in_database().registers:
+                    catalog.stored_registers.add(party.register)
+                    continue
                 problems.append(
                     Problem(
                         positions[f"{plan.id}/register/{party.id}"],
@@ -638,6 +675,9 @@ def _check_links(
             and plan.parent not in catalog.plans
             and _related_file(start, plan.parent) is None
         ):
+            if plan.parent in in_database().plans:
+                catalog.stored_plans.add(plan.parent)
+                continue
             problems.append(
                 Problem(
                     positions[f"{plan.id}/parent"],

@@ -16,7 +16,7 @@ import click
 from roadmap.app import App
 from roadmap.cli.root import main, pass_app
 from roadmap.i18n import _
-from roadmap.plans import read_catalog
+from roadmap.plans import Stored, read_catalog
 from roadmap.storage.carrying import describe_unit, due_label, refuse_undecided
 from roadmap.storage.db import write_session
 from roadmap.storage.repository import (
@@ -29,6 +29,7 @@ from roadmap.storage.repository import (
     get_plan_view,
     list_plans,
     load_catalog,
+    stored_names,
 )
 
 FORMATS = click.Choice(["table", "json"])
@@ -51,7 +52,7 @@ def load(app: App, paths: tuple[Path, ...], carry: bool | None, dry_run: bool) -
     снимаются, но их история остаётся. Если исправленный срок заменил
     выполненный, отметка переносится на новый срок (новой записью,
     которая ссылается на прежнюю)."""
-    catalog = read_catalog(list(paths), strict=False)
+    catalog = read_catalog(list(paths), strict=False, stored=lambda: stored(app))
     for problem in catalog.warnings:
         click.echo(str(problem), err=True)
     with write_session(app.sessions) as session:
@@ -64,6 +65,13 @@ def load(app: App, paths: tuple[Path, ...], carry: bool | None, dry_run: bool) -
         click.echo(_("Пробный прогон: ничего не записано"))
     for line in describe_load(report):
         click.echo(line)
+
+
+def stored(app: App) -> Stored:
+    """The plans and registers already loaded (asked only when a file
+    names a parent or register that is not among the files)."""
+    with app.sessions() as session:
+        return stored_names(session)
 
 
 @main.command("plans")

@@ -29,7 +29,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -85,6 +85,9 @@ from roadmap.storage.tables import (
     StatusSnapshotRow,
     TaskRow,
 )
+
+if TYPE_CHECKING:
+    from roadmap.plans import Stored
 
 # ---------------------------------------------------------------- reports
 
@@ -864,6 +867,17 @@ def list_plans(session: Session) -> list[PlanSummary]:
     return [PlanSummary(*r) for r in rows]
 
 
+def stored_names(session: Session) -> Stored:
+    """The ids of the stored plans and registers (:func:`roadmap.plans.check_paths`
+    accepts them as parents and registers of the files it reads)."""
+    from roadmap.plans import Stored  # the YAML reader: only for commands that read files
+
+    return Stored(
+        frozenset(session.scalars(select(PlanRow.code))),
+        frozenset(session.scalars(select(RegisterRow.code))),
+    )
+
+
 def _plan_row(session: Session, plan_code: str) -> PlanRow:
     row = session.scalars(select(PlanRow).where(PlanRow.code == plan_code)).one_or_none()
     if row is not None:
@@ -1140,4 +1154,5 @@ __all__ = [
     "load_catalog",
     "occurrences_of",
     "record_completion",
+    "stored_names",
 ]
