@@ -26,7 +26,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
+from roadmap.directory import resolve_org, resolve_party
 from roadmap.errors import NotFoundError, RoadmapError, UsageError
 from roadmap.evidence import Evidence, check_url
 from roadmap.i18n import _
@@ -47,7 +48,6 @@ from roadmap.storage.tables import (
     OrganisationRow,
     PartyRow,
     PlanRow,
-    RegisterRow,
     TaskRow,
 )
 
@@ -268,7 +268,7 @@ def _unknown(message: str, value: str, valid: Sequence[str]) -> NotFoundError:
     return NotFoundError(message + hint)
 
 
-def _plan_row(session: Session, code: str) -> PlanRow:
+def plan_row(session: Session, code: str) -> PlanRow:
     row = session.scalars(select(PlanRow).where(PlanRow.code == code)).one_or_none()
     if row is not None:
         return row
@@ -298,50 +298,26 @@ def _task_row(session: Session, plan: PlanRow, code: str, *, withdrawn: bool = F
     )
 
 
-def _party_codes(session: Session, plan_id: int | None) -> list[str]:
-    query = select(PartyRow.code).where(PartyRow.withdrawn_at.is_(None))
-    if plan_id is not None:
-        query = query.where(PartyRow.plan_id == plan_id)
-    return sorted(set(session.scalars(query)))
-
-
-def _org_codes(session: Session, plan_id: int | None) -> list[str]:
-    """Organisations that the parties (of a plan) fan out to."""
-    query = (
-        select(OrganisationRow.code)
-        .join(RegisterRow, RegisterRow.id == OrganisationRow.register_id)
-        .join(PartyRow, PartyRow.register == RegisterRow.code)
-        .where(OrganisationRow.withdrawn_at.is_(None), PartyRow.withdrawn_at.is_(None))
-    )
-    if plan_id is not None:
-        query = query.where(PartyRow.plan_id == plan_id)
-    return sorted(set(session.scalars(query)))
-
-
-def check_filter(session: Session, flt: StatusFilter) -> None:
-    """Refuse a filter naming an unknown plan, task, party or organisation
+def check_filter(session: Session, flt: StatusFilter) -> StatusFilter:
+    """The filter with its organisation and party as ids; refuses one
+    naming an unknown plan, task, party or organisation
     (:class:`NotFoundError` with «did you mean» and the valid choices), so
-    that a typo is not mistaken for «nothing to do»."""
-    plan_id = None
+    that a typo is not mistaken for «nothing to do», and an organisation
+    that is ambiguous without ``plan`` (:mod:`roadmap.directory`)."""
     if flt.plan is not None:
-        plan = _plan_row(session, flt.plan)
-        plan_id = plan.id
+        plan = plan_row(session, flt.plan)
         if flt.task is not None:
-            _task_row(session, plan, flt.task)
+            flt = replace(flt, task=_task_row(session, plan, flt.task).code)
     if flt.party is not None:
-        parties = _party_codes(session, plan_id)
-        if flt.party not in parties:
-            raise _unknown(_("Нет стороны «{id}»").format(id=flt.party), flt.party, parties)
+        flt = replace(flt, party=resolve_party(session, flt.party, flt.plan, need_plan=False))
     if flt.org is not None:
-        orgs = _org_codes(session, plan_id)
-        if flt.org not in orgs:
-            raise _unknown(_("Нет организации «{id}»").format(id=flt.org), flt.org, orgs)
+        flt = replace(flt, org=resolve_org(session, flt.org, flt.plan))
+    return flt
 
 
 def status(session: Session, today_for: TodayFor, flt: StatusFilter) -> list[StatusRow]:
     """:func:`status_rows` after :func:`check_filter`: what ``roadmap status`` lists."""
-    check_filter(session, flt)
-    return status_rows(session, today_for, flt)
+    return status_rows(session, today_for, check_filter(session, flt))
 
 
 # ---------------------------------------------------------------- done / reopen
@@ -419,7 +395,7 @@ class Recorded:
 def _targets(session: Session, sel: Selector) -> list[Target]:
     """The active occurrences of the selector's task, party and organisation,
     by unit then due date (unknown names raise :class:`NotFoundError`)."""
-    plan = _plan_row(session, sel.plan)
+    plan = plan_row(session, sel.plan)
     task = _task_row(session, plan, sel.task)
     latest = latest_completion()
     last = aliased(CompletionRow, name="last")
@@ -471,16 +447,17 @@ def _targets(session: Session, sel: Selector) -> list[Target]:
             )
         found = [t for t in found if t.party == sel.party]
     if sel.org is not None:
+        org = resolve_org(session, sel.org, plan.code)
         orgs = sorted({t.org for t in found if t.org})
-        if sel.org not in orgs:
+        if org not in orgs:
             raise _unknown(
                 _("Задача {task} не поручена организации «{org}»").format(
-                    task=task.code, org=sel.org
+                    task=task.code, org=org
                 ),
-                sel.org,
+                org,
                 orgs,
             )
-        found = [t for t in found if t.org == sel.org]
+        found = [t for t in found if t.org == org]
     return found
 
 
@@ -752,8 +729,9 @@ def history(
 ) -> list[HistoryEntry]:
     """Every completion and reopen of a plan (a task, an organisation),
     oldest first — superseded rows and withdrawn occurrences included."""
-    plan_row = _plan_row(session, plan)
-    check_filter(session, StatusFilter(plan=plan, org=org, party=party))
+    found_plan = plan_row(session, plan)
+    flt = check_filter(session, StatusFilter(plan=plan, org=org, party=party))
+    org, party = flt.org, flt.party
     query = (
         select(
             CompletionRow,
@@ -768,12 +746,12 @@ def history(
         .join(TaskRow, TaskRow.id == OccurrenceRow.task_id)
         .join(PartyRow, PartyRow.id == OccurrenceRow.party_id)
         .outerjoin(OrganisationRow, OrganisationRow.id == OccurrenceRow.organisation_id)
-        .where(OccurrenceRow.plan_id == plan_row.id)
+        .where(OccurrenceRow.plan_id == found_plan.id)
         .order_by(CompletionRow.id)
     )
     if task is not None:
         # A withdrawn task keeps its history.
-        query = query.where(TaskRow.id == _task_row(session, plan_row, task, withdrawn=True).id)
+        query = query.where(TaskRow.id == _task_row(session, found_plan, task, withdrawn=True).id)
     if org is not None:
         query = query.where(OrganisationRow.code == org)
     if party is not None:
@@ -792,7 +770,7 @@ def history(
         )
         entries.append(
             HistoryEntry(
-                row.id, row.at, plan_row.timezone, row.by, row.action, plan_row.code, task_code,
+                row.id, row.at, found_plan.timezone, row.by, row.action, found_plan.code, task_code,
                 number, party_code, org_code, start, due, row.note, row.url, evidence,
                 row.supersedes_id, row.carried_from_id,
             )

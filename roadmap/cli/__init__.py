@@ -18,5 +18,6 @@ from roadmap.cli import track as _track  # noqa: F401  isort: skip
 from roadmap.cli import calendar as _calendar  # noqa: F401  isort: skip
 from roadmap.cli import remind as _remind  # noqa: F401  isort: skip
 from roadmap.cli import report as _report  # noqa: F401  isort: skip
+from roadmap.cli import directory as _directory  # noqa: F401  isort: skip
 
 __all__ = ["main", "pass_app"]

@@ -15,11 +15,10 @@ import click
 
 from roadmap.app import App
 from roadmap.cli.root import main, pass_app
-from roadmap.feeds import FeedView, Scope, create_feed, list_feeds, revoke_feed
+from roadmap.feeds import FeedView, Scope, create_feed, list_feeds, resolve_scope, revoke_feed
 from roadmap.files import write_atomic
 from roadmap.i18n import _
 from roadmap.storage.db import write_session
-from roadmap.storage.tables import SCOPE_ORG, SCOPE_PARTY, SCOPE_PLAN
 
 
 def scope_options(func: click.decorators.FC) -> click.decorators.FC:
@@ -39,16 +38,10 @@ def scope_options(func: click.decorators.FC) -> click.decorators.FC:
     return func
 
 
-def to_scope(plan: str | None, party: str | None, org: str | None) -> Scope:
-    if party is not None and org is not None:
-        raise click.UsageError(_("Укажите одно из --party и --org"))
-    if party is not None:
-        return Scope(SCOPE_PARTY, party, plan)
-    if org is not None:
-        return Scope(SCOPE_ORG, org, plan)
-    if plan is not None:
-        return Scope(SCOPE_PLAN, plan)
-    raise click.UsageError(_("Укажите --plan, --party или --org"))
+def to_scope(app: App, plan: str | None, party: str | None, org: str | None) -> Scope:
+    """The scope the options name (:func:`roadmap.feeds.resolve_scope`)."""
+    with app.sessions() as session:
+        return resolve_scope(session, plan, party, org)
 
 
 @main.command()
@@ -80,7 +73,7 @@ def ics(
     """Календарь iCalendar (RFC 5545) сроков плана, стороны или организации."""
     from notifications.feeds import calendar_for
 
-    scope = to_scope(plan, party, org)
+    scope = to_scope(app, plan, party, org)
     if today is not None:
         app.clock.fixed_today = today.date()
     data = calendar_for(app, scope, todo=todo)
@@ -111,7 +104,7 @@ def feed_create(
     app: App, plan: str | None, party: str | None, org: str | None, label: str | None
 ) -> None:
     """Создать подписку и показать её ссылку (один раз: хранится только хеш)."""
-    scope = to_scope(plan, party, org)
+    scope = to_scope(app, plan, party, org)
     with write_session(app.sessions) as session:
         view, token = create_feed(session, scope, label, app.clock.now())
     url, webcal = feed_urls(str(app.settings["feed_base_url"]), token)
