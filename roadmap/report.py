@@ -52,7 +52,14 @@ from sqlalchemy.orm import Session
 from roadmap.status import Status
 from roadmap.storage.repository import get_plan_view
 from roadmap.storage.tables import OrganisationRow, PartyRow, PlanRow, RegisterRow
-from roadmap.tracking import StatusFilter, StatusRow, TodayFor, status_rows
+from roadmap.tracking import (
+    HistoryEntry,
+    StatusFilter,
+    StatusRow,
+    TodayFor,
+    history,
+    status_rows,
+)
 
 # The statuses a cell can have, in the order reports show them.
 REPORT_STATUSES: tuple[Status, ...] = (
@@ -164,6 +171,8 @@ class Report:
     counts: Counts  # the plan's totals: cells per status
     occurrences: int  # current occurrences counted (own plan)
     rows: int  # occurrences read (own plan, not withdrawn)
+    # The «done» behind each done occurrence: who, when, note, evidence.
+    done: tuple[HistoryEntry, ...] = ()
 
     def cell(self, task: str, unit: Unit) -> Cell | None:
         """The cell of ``task`` × ``unit``, or None when the unit has no part in it."""
@@ -247,6 +256,7 @@ def build_report(
         counts=_zero_counts(c.status for c in cells.values()),
         occurrences=sum(c.occurrences for c in cells.values()),
         rows=len(rows),
+        done=tuple(e for e in history(session, plan_code, current=True) if e.task in active),
     )
 
 

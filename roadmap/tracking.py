@@ -726,9 +726,14 @@ def history(
     *,
     org: str | None = None,
     party: str | None = None,
+    current: bool = False,
 ) -> list[HistoryEntry]:
     """Every completion and reopen of a plan (a task, an organisation),
-    oldest first — superseded rows and withdrawn occurrences included."""
+    oldest first — superseded rows and withdrawn occurrences included.
+
+    ``current``: only the «done» that makes each occurrence done now (who,
+    when, with what), for the active occurrences that are done — what a
+    report lists."""
     found_plan = plan_row(session, plan)
     flt = check_filter(session, StatusFilter(plan=plan, org=org, party=party))
     org, party = flt.org, flt.party
@@ -756,6 +761,13 @@ def history(
         query = query.where(OrganisationRow.code == org)
     if party is not None:
         query = query.where(PartyRow.code == party)
+    if current:
+        latest = latest_completion()
+        query = query.join(latest, latest.c.completion_id == CompletionRow.id).where(
+            CompletionRow.action == DONE,
+            OccurrenceRow.done_at.is_not(None),
+            OccurrenceRow.withdrawn_at.is_(None),
+        )
     entries = []
     for row, task_code, number, party_code, org_code, start, due in session.execute(query):
         evidence = (
@@ -791,3 +803,49 @@ def expected_evidence(session: Session) -> list[tuple[str, int]]:
         .order_by(CompletionRow.evidence_sha256)
     )
     return [(sha, size or 0) for sha, size in rows if sha]
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def find_evidence(session: Session, ref: str) -> Evidence:
+    """The evidence file a completion names: ``ref`` is the completion's
+    number (as ``history`` shows it) or the file's SHA-256 (or its first 8+
+    hex digits). :class:`NotFoundError` when nothing matches,
+    :class:`UsageError` for a prefix that several files share."""
+    ref = ref.strip().lower()
+    query = select(
+        CompletionRow.evidence_sha256, CompletionRow.evidence_name,
+        CompletionRow.evidence_size, CompletionRow.evidence_media_type,
+    ).where(CompletionRow.evidence_sha256.is_not(None))
+    if ref.isdigit():
+        row = session.execute(query.where(CompletionRow.id == int(ref))).first()
+        if row is None:
+            exists = session.get(CompletionRow, int(ref)) is not None
+            raise NotFoundError(
+                _("У отметки № {id} нет файла-доказательства (только ссылка)").format(id=ref)
+                if exists
+                else _("Нет отметки № {id} (номера — в roadmap history)").format(id=ref)
+            )
+        rows = [row]
+    elif len(ref) >= 8 and set(ref) <= _HEX:
+        rows = list(session.execute(
+            query.where(CompletionRow.evidence_sha256.startswith(ref))
+            .order_by(CompletionRow.id.desc())
+        ))
+        if len({r[0] for r in rows}) > 1:
+            raise UsageError(
+                _("Начало «{ref}» у нескольких файлов: {shas}; укажите больше цифр").format(
+                    ref=ref, shas=", ".join(sorted({str(r[0])[:16] for r in rows}))
+                )
+            )
+        if not rows:
+            raise NotFoundError(_("Нет файла-доказательства с SHA-256 «{ref}»").format(ref=ref))
+    else:
+        raise UsageError(
+            _("«{ref}»: ожидается номер отметки (roadmap history) или SHA-256 файла").format(
+                ref=ref
+            )
+        )
+    sha, name, size, media = rows[0]
+    return Evidence(str(sha), name or str(sha), size or 0, media)

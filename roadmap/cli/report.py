@@ -45,6 +45,7 @@ from roadmap.files import write_atomic
 from roadmap.i18n import N_, _, days_, get_language
 from roadmap.report import REPORT_STATUSES, Report, TaskSummary, Unit, build_report
 from roadmap.status import Status, status_label
+from roadmap.tracking import HistoryEntry
 
 FORMATS = click.Choice(["table", "json", "csv", "html"])
 
@@ -122,6 +123,28 @@ def _kind(task: TaskSummary) -> str:
     return "dated"
 
 
+def _unit_names(result: Report) -> dict[tuple[str, str | None], str]:
+    return {(u.party, u.org): u.name for u in result.units}
+
+
+def _done_json(result: Report, entry: HistoryEntry) -> dict[str, Any]:
+    """A done occurrence of the report: who, when, the note, the evidence."""
+    return {
+        "task": entry.task,
+        "number": entry.number,
+        "party": entry.party,
+        "org": entry.org,
+        "name": _unit_names(result).get((entry.party, entry.org)),
+        "due": entry.due.isoformat() if entry.due else None,
+        "completion": entry.id,
+        "by": entry.by,
+        "at": entry.at.isoformat(),
+        "note": entry.note,
+        "url": entry.url,
+        "evidence": entry.evidence.name if entry.evidence else None,
+    }
+
+
 def report_to_json(result: Report) -> dict[str, Any]:
     """The ``roadmap report --format json`` object (see the module doc)."""
     return {
@@ -156,6 +179,7 @@ def report_to_json(result: Report) -> dict[str, Any]:
             }
             for o in result.organisations
         ],
+        "done": [_done_json(result, d) for d in result.done],
         "children": [
             {
                 "plan": c.plan,
@@ -498,6 +522,30 @@ def report_html(result: Report) -> str:
             out.append(f'<td class="n">{t.counts[s]}</td>')
         out.append(f"<td>{e(', '.join(u.name for u in t.overdue))}</td></tr>")
     out.append("</tbody></table>")
+
+    # who did what
+    if result.done:
+        names = _unit_names(result)
+        out.append(_tag("h2", _("Выполнено: кто, когда, документ")))
+        out.append("<table><thead><tr>")
+        for head in (_("№"), _("Организация"), _("Срок"), _("Отмечено"), _("Кто"),
+                     _("Документ"), _("Примечание")):
+            out.append(f"<th>{e(head)}</th>")
+        out.append("</tr></thead><tbody>")
+        for d in result.done:
+            what = d.evidence.name if d.evidence else (d.url or "")
+            document = (
+                f'<a href="{e(d.url)}">{e(d.url)}</a>' if d.url and not d.evidence else e(what)
+            )
+            out.append(
+                f"<tr><td>{e(d.number or d.task)}</td>"
+                f"<td>{e(names.get((d.party, d.org), d.org or d.party))}</td>"
+                f"<td>{e(_date(d.due) if d.due else '—')}</td>"
+                f"<td>{e(d.local_at.strftime('%d.%m.%Y %H:%M'))}</td><td>{e(d.by)}</td>"
+                f"<td>{document} <small>({e(_('отметка № {id}').format(id=d.id))})</small></td>"
+                f"<td>{e(d.note or '')}</td></tr>"
+            )
+        out.append("</tbody></table>")
 
     # children
     if result.children:

@@ -8,6 +8,7 @@ of work and formats the result with :mod:`roadmap.cli.output`.
 from __future__ import annotations
 
 import getpass
+import os
 import shutil
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,6 +22,7 @@ from roadmap.app import App, Clock
 from roadmap.cli.output import echo_csv, echo_json, render_table
 from roadmap.cli.root import main, pass_app
 from roadmap.evidence import EvidenceStore, VerifyReport
+from roadmap.files import FileWriteError, ensure_dir, write_atomic
 from roadmap.i18n import N_, _
 from roadmap.status import Status, status_label
 from roadmap.storage.db import write_session
@@ -33,6 +35,7 @@ from roadmap.tracking import (
     choose_for_done,
     count_by_status,
     expected_evidence,
+    find_evidence,
     history,
     mark_done,
     reopen,
@@ -192,6 +195,9 @@ def done(
     if (file is None) == (url is None):
         raise click.UsageError(_("Укажите ровно одно: --evidence FILE или --url URL"))
     use_today(app, today)
+    if file is not None and file.stat().st_size == 0:
+        click.echo(_("Внимание: файл {path} пустой (0 байт); тот ли это документ?").format(
+            path=file), err=True)
     sel = Selector(plan, task, org=org, party=party, due=due)
     with app.sessions() as session:  # a mistyped call must not leave a stored file
         choose_for_done(session, app.clock.today, sel, again=again)
@@ -280,9 +286,16 @@ ACTIONS = {"done": N_("выполнено"), "reopen": N_("отменено")}
 
 
 def _evidence_cell(entry: HistoryEntry) -> str:
+    # The name people gave the file (roadmap evidence get N writes it back).
     if entry.evidence is not None:
-        return f"{entry.evidence.sha256[:12]} {entry.evidence.name}"
+        return entry.evidence.name
     return entry.url or ""
+
+
+def _link_cell(entry: HistoryEntry) -> str:
+    if entry.carried_from_id:
+        return _("перенос № {id}").format(id=entry.carried_from_id)
+    return str(entry.supersedes_id or "")
 
 
 def history_table(entries: Iterable[HistoryEntry]) -> str:
@@ -292,11 +305,10 @@ def history_table(entries: Iterable[HistoryEntry]) -> str:
     cells = [
         (e.id, f"{e.at:%Y-%m-%d %H:%M}", f"{e.local_at:%Y-%m-%d %H:%M}", e.by,
          _(ACTIONS.get(e.action, e.action)), e.number or e.task, e.org or e.party,
-         e.due.isoformat() if e.due else "—", _evidence_cell(e), e.note or "",
-         e.supersedes_id or "")
+         e.due.isoformat() if e.due else "—", _evidence_cell(e), e.note or "", _link_cell(e))
         for e in entries
     ]
-    widths = (6, 16, 16, 16, 10, 8, 16, 10, None, None, 8)
+    widths = (6, 16, 16, 16, 10, 8, 16, 10, None, None, 12)
     return render_table([_(h) for h in headers], cells, widths, right=(0, 10))
 
 
@@ -320,6 +332,32 @@ def verify(app: App) -> None:
     click.echo("\n".join(describe_verify(report)))
     if not report.ok:
         click.get_current_context().exit(1)
+
+
+@evidence_group.command("get")
+@click.argument("ref", metavar="ОТМЕТКА|SHA256")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Каталог (файл ляжет в него под исходным именем) или путь к файлу; "
+              "по умолчанию — текущий каталог.")
+@pass_app
+def evidence_get(app: App, ref: str, output: Path | None) -> None:
+    """Достать файл-доказательство под его исходным именем: по номеру отметки
+    (из roadmap history) или по SHA-256."""
+    with app.sessions() as session:
+        evidence = find_evidence(session, ref)
+    data = _evidence_store(app).read(evidence)
+    # Only the last part of the recorded name: it cannot lead elsewhere.
+    name = Path(evidence.name).name or evidence.sha256
+    target = Path(".") / name if output is None else output
+    if output is not None and (output.is_dir() or str(output).endswith(("/", os.sep))):
+        target = ensure_dir(output) / name
+    if target.exists() and not target.is_dir():
+        raise FileWriteError(
+            _("{path} уже есть; укажите другой путь (-o)").format(path=target)
+        )
+    write_atomic(target, data)
+    click.echo(_("Записан файл {path} ({size} байт, sha256 {sha})").format(
+        path=target, size=len(data), sha=evidence.sha256))
 
 
 def describe_verify(report: VerifyReport) -> Iterator[str]:
