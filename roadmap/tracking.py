@@ -24,6 +24,7 @@ Example::
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -288,14 +289,29 @@ def _task_row(session: Session, plan: PlanRow, code: str, *, withdrawn: bool = F
     for task in tasks:
         if task.code == code:
             return task
-    by_number = [t for t in tasks if t.number == code]
-    if len(by_number) == 1:
-        return by_number[0]
+    # The number as printed («3.1)»), then without its punctuation («3.1»,
+    # what a shell lets through), then the id the same way («order-3.1»).
+    wanted = task_number_key(code)
+    for match in (
+        lambda t: t.number == code,
+        lambda t: bool(wanted) and task_number_key(t.number or "") == wanted,
+        lambda t: bool(wanted) and task_number_key(t.code) == wanted,
+    ):
+        found = [t for t in tasks if match(t)]
+        if len(found) == 1:
+            return found[0]
     raise _unknown(
         _("Нет задачи «{task}» в плане {plan}").format(task=code, plan=plan.code),
         code,
         [t.code for t in tasks],
     )
+
+
+def task_number_key(text: str) -> str:
+    """A task number or id without punctuation around its digits: «3.1)»,
+    «3.1.», «п. 3.1» and «order-3.1» all give «3.1»."""
+    found = re.findall(r"\d+(?:\.\d+)*", text)
+    return found[-1] if found else text.strip().casefold()
 
 
 def check_filter(session: Session, flt: StatusFilter) -> StatusFilter:
