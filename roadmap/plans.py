@@ -256,7 +256,12 @@ def plan_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
+            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            if not found:
+                problems.append(
+                    Problem(Position(str(path), 0, 0), _("в каталоге нет файлов .yaml или .yml"))
+                )
+            files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
@@ -296,6 +301,8 @@ def parse_file(path: Path) -> tuple[Any, list[Problem]]:
             what = _("повторяющийся ключ: {detail}").format(detail=err.problem)
         elif "depth" in str(err):
             what = _("слишком глубокая вложенность (больше {limit})").format(limit=MAX_DEPTH)
+        else:
+            what = yaml_hint(err, text) or what
         return None, [
             Problem(Position(name, line, col), _("ошибка YAML: {what}").format(what=what))
         ]
@@ -303,6 +310,51 @@ def parse_file(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(Position(name, 1, 1), _("ошибка YAML: {what}").format(what=err))]
     except RecursionError:
         return None, [Problem(Position(name, 1, 1), _("слишком глубокая вложенность"))]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def yaml_hint(err: MarkedYAMLError, text: str) -> str | None:
+    """A Russian explanation, with what to do, of the usual YAML slips: a
+    tab, a line indented wrongly, a colon inside text, an unclosed quote
+    (None for others: the parser's own words are shown)."""
+    problem = err.problem or ""
+    context = err.context or ""
+    mark = err.problem_mark
+    lines = text.splitlines()
+    line = lines[mark.line] if mark and mark.line < len(lines) else ""
+    # ruamel shows the tab as «'\\t'»; a tab may also hide before the mark.
+    if "'\\t'" in problem or "\t" in problem or "\t" in line[: mark.column + 1 if mark else 0]:
+        return _("табуляция в отступе: замените табуляцию пробелами")
+    if "quoted scalar" in context:
+        start = err.context_mark.line + 1 if err.context_mark else "?"
+        return _(
+            "не закрыта кавычка, открытая в строке {line}: закройте её в конце текста "
+            "(или уберите)"
+        ).format(line=start)
+    if "mapping values are not allowed" in problem:
+        previous = next(
+            (p for p in reversed(lines[: mark.line if mark else 0]) if p.strip()), ""
+        )
+        if _indent(line) > _indent(previous) and not previous.rstrip().endswith(":"):
+            return _(
+                "неверный отступ: эта строка сдвинута вправо относительно предыдущей; "
+                "ключи одного уровня пишутся с одного столбца"
+            )
+        return _(
+            "двоеточие с пробелом внутри текста: возьмите текст в кавычки, "
+            "например title: \"План: мероприятия\""
+        )
+    if "expected <block end>" in problem or "did not find expected key" in problem:
+        return _(
+            "неверный отступ: ключи одного уровня пишутся с одного столбца, "
+            "вложенные — на одинаковый отступ правее"
+        )
+    if "could not find expected ':'" in problem:
+        return _("ожидалась строка вида «ключ: значение» (не хватает двоеточия?)")
+    return None
 
 
 def check_paths(
@@ -325,6 +377,15 @@ def check_paths(
             continue
         chk = Checker(str(path))
         kind = data.get("kind") if isinstance(data, Mapping) else None
+        if data is None or not isinstance(data, Mapping):
+            chk.error(
+                chk.at(0, 0),
+                "",
+                (_("файл пуст") if data is None else _("ожидаются строки «ключ: значение»"))
+                + _(": первая строка — «kind: plan» (план) или «kind: register» (реестр)"),
+            )
+            problems.extend(chk.problems)
+            continue
         if not isinstance(kind, str) or kind not in KINDS:
             chk.error(
                 chk.at(0, 0),

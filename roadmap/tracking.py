@@ -227,6 +227,11 @@ def status_rows(session: Session, today_for: TodayFor, flt: StatusFilter) -> lis
     return rows
 
 
+def plans_loaded(session: Session) -> bool:
+    """Whether any plan is loaded (an empty listing may mean «load first»)."""
+    return session.scalar(select(PlanRow.id).limit(1)) is not None
+
+
 def count_by_status(rows: Iterable[StatusRow]) -> dict[Status, int]:
     """How many rows are in each status (only statuses that occur, in
     :class:`Status` order)."""

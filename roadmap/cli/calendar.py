@@ -8,12 +8,13 @@ runs the feed server and the scheduler.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 
 from roadmap.app import App
+from roadmap.cli.params import today_option
 from roadmap.cli.root import main, pass_app
 from roadmap.feeds import FeedView, Scope, create_feed, list_feeds, resolve_scope, revoke_feed
 from roadmap.files import write_atomic
@@ -46,12 +47,7 @@ def to_scope(app: App, plan: str | None, party: str | None, org: str | None) -> 
 
 @main.command()
 @scope_options
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Считать сегодняшней эту дату (ГГГГ-ММ-ДД); по умолчанию — дата в поясе плана.",
-)
+@today_option
 @click.option(
     "-o",
     "--output",
@@ -66,7 +62,7 @@ def ics(
     plan: str | None,
     party: str | None,
     org: str | None,
-    today: datetime | None,
+    today: date | None,
     output: Path | None,
     todo: bool,
 ) -> None:
@@ -75,7 +71,7 @@ def ics(
 
     scope = to_scope(app, plan, party, org)
     if today is not None:
-        app.clock.fixed_today = today.date()
+        app.clock.fixed_today = today
     data = calendar_for(app, scope, todo=todo)
     if output is None:
         click.echo(data, nl=False)

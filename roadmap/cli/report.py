@@ -31,7 +31,7 @@ import html
 import shutil
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ import click
 
 from roadmap.app import App
 from roadmap.cli.output import render_table, to_csv, to_json
+from roadmap.cli.params import today_option
 from roadmap.cli.root import main, pass_app
 from roadmap.errors import RoadmapError
 from roadmap.files import write_atomic
@@ -52,12 +53,7 @@ FORMATS = click.Choice(["table", "json", "csv", "html"])
 
 @main.command()
 @click.argument("plan")
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Считать сегодняшней эту дату (ГГГГ-ММ-ДД); по умолчанию — дата в поясе плана.",
-)
+@today_option
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option(
     "-o",
@@ -67,12 +63,12 @@ FORMATS = click.Choice(["table", "json", "csv", "html"])
     help="Записать в файл (атомарно) вместо стандартного вывода.",
 )
 @pass_app
-def report(app: App, plan: str, today: datetime | None, fmt: str, output: Path | None) -> None:
+def report(app: App, plan: str, today: date | None, fmt: str, output: Path | None) -> None:
     """Отчёт координатора: сколько организаций выполнили, просрочили и ждут
     каждую задачу плана, просроченные задачи каждой организации, итоги
     дочерних планов."""
     if today is not None:
-        app.clock.fixed_today = today.date()
+        app.clock.fixed_today = today
     due_soon_days = int(app.settings["lookahead_days"])
     with app.sessions() as session:
         result = build_report(session, app.clock.today, plan, due_soon_days)
@@ -537,12 +533,13 @@ def report_html(result: Report) -> str:
             document = (
                 f'<a href="{e(d.url)}">{e(d.url)}</a>' if d.url and not d.evidence else e(what)
             )
+            mark = _("отметка № {id}").format(id=d.id)
             out.append(
                 f"<tr><td>{e(d.number or d.task)}</td>"
                 f"<td>{e(names.get((d.party, d.org), d.org or d.party))}</td>"
                 f"<td>{e(_date(d.due) if d.due else '—')}</td>"
                 f"<td>{e(d.local_at.strftime('%d.%m.%Y %H:%M'))}</td><td>{e(d.by)}</td>"
-                f"<td>{document} <small>({e(_('отметка № {id}').format(id=d.id))})</small></td>"
+                f"<td>{document} <small>({e(mark)})</small></td>"
                 f"<td>{e(d.note or '')}</td></tr>"
             )
         out.append("</tbody></table>")

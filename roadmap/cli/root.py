@@ -13,7 +13,7 @@ import click
 
 from roadmap.app import App
 from roadmap.errors import RoadmapError
-from roadmap.i18n import LANGUAGES, LOCALE_DIR, _, language_from_env, set_language
+from roadmap.i18n import LANGUAGES, LOCALE_DIR, N_, _, language_from_env, set_language
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,7 +30,15 @@ CLICK_MODULES = (
     "click.shell_completion",
 )
 CLICK_HELP_TEXT = "Show this message and exit."  # click's msgid of --help's text
+# click texts that its catalogue cannot hold: looked up as ``_(variable)``
+# (no literal for the extractor), so ours translates them.
+CLICK_EXTRA = {"required": N_("обязательный")}
 _click: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def _click_text(message: str) -> str:
+    extra = CLICK_EXTRA.get(message)
+    return _(extra) if extra is not None else _click.gettext(message)
 
 
 def speak(lang: str) -> None:
@@ -42,7 +50,7 @@ def speak(lang: str) -> None:
     for name in CLICK_MODULES:
         module = importlib.import_module(name)
         if hasattr(module, "_"):
-            module._ = _click.gettext  # type: ignore[attr-defined]
+            module._ = _click_text  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = _click.ngettext  # type: ignore[attr-defined]
 
@@ -76,6 +84,21 @@ class RoadmapCommand(click.Command):
     def get_short_help_str(self, limit: int = 45) -> str:
         with _translated(self):
             return super().get_short_help_str(limit)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # click names a path «file», «directory» or «path» in its messages
+        # («File 'x' does not exist.») when the option is made, at import,
+        # before the language is known: name it again now.
+        for param in self.params:
+            kind = param.type
+            if isinstance(kind, click.Path):
+                word = "path"
+                if kind.file_okay and not kind.dir_okay:
+                    word = "file"
+                elif kind.dir_okay and not kind.file_okay:
+                    word = "directory"
+                kind.name = _click.gettext(word)
+        return super().parse_args(ctx, args)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         # click makes this option once per command and keeps it, help text

@@ -20,6 +20,7 @@ import click
 
 from roadmap.app import App, Clock
 from roadmap.cli.output import echo_csv, echo_json, render_table
+from roadmap.cli.params import DATE, ExistingFile, today_option
 from roadmap.cli.root import main, pass_app
 from roadmap.evidence import EvidenceStore, VerifyReport
 from roadmap.files import FileWriteError, ensure_dir, write_atomic
@@ -38,37 +39,12 @@ from roadmap.tracking import (
     find_evidence,
     history,
     mark_done,
+    plans_loaded,
     reopen,
     status,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class DateParam(click.ParamType):
-    """A calendar date, YYYY-MM-DD."""
-
-    name = "YYYY-MM-DD"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(_("«{value}» — не дата ГГГГ-ММ-ДД").format(value=value), param, ctx)
-
-
-DATE = DateParam()
-
-
-def today_option(func: F) -> F:
-    return click.option(
-        "--today",
-        type=DATE,
-        default=None,
-        help="Считать сегодняшней эту дату (вместо местной даты плана).",
-    )(func)
 
 
 def occurrence_options(func: F) -> F:
@@ -125,7 +101,10 @@ def status_command(
                        due_soon_days=app.settings["lookahead_days"])
     with app.sessions() as session:
         rows = status(session, app.clock.today, flt)
-    if fmt == "json":
+        empty = not rows and not plans_loaded(session)
+    if empty and fmt == "table":
+        click.echo(_("Планы не загружены (roadmap load PATH)"))
+    elif fmt == "json":
         echo_json([r.as_json() for r in rows])
     elif fmt == "csv":
         echo_csv(CSV_KEYS, ([r.as_json()[k] for k in CSV_KEYS] for r in rows))
@@ -177,8 +156,7 @@ def totals_line(counts: dict[Status, int], total: int) -> str:
 @click.argument("plan")
 @click.argument("task")
 @occurrence_options
-@click.option("--evidence", "file", default=None,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--evidence", "file", default=None, type=ExistingFile(),
               help="Файл-доказательство (ожидаемый документ).")
 @click.option("--url", default=None, help="Ссылка на документ (http/https).")
 @click.option("--note", default=None, help="Примечание.")

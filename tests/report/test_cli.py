@@ -117,7 +117,7 @@ def test_unknown_plan_is_an_error(loaded: Run) -> None:
 def test_bad_today_names_the_format(loaded: Run) -> None:
     result = loaded("report", CITY_A_ID, "--today", "01.03.2025")
     assert result.exit_code == 2
-    assert "%Y-%m-%d" in result.stderr
+    assert "«01.03.2025» — не дата ГГГГ-ММ-ДД" in result.stderr  # the format, not %Y-%m-%d
 
 
 class Page(HTMLParser):
