@@ -134,6 +134,9 @@ class CalendarInfo:
     uid: str
     name: str
     description: str
+    # The plan-local today: a calendar with no dated item shows one
+    # informational event on it (RFC 5545 wants at least one component).
+    today: date | None = None
 
 
 # ---------------------------------------------------------------- entries
@@ -332,6 +335,32 @@ def without_dates(rows: Iterable[StatusRow]) -> list[str]:
 # ---------------------------------------------------------------- rendering
 
 
+def todo_uid(uid: str) -> str:
+    """The UID of the to-do (and to-do calendar) made from the event (or
+    event calendar) ``uid``: both may be imported into one collection."""
+    head, _at, domain = uid.partition("@")
+    return f"{head}-todo@{domain}" if domain else f"{uid}-todo"
+
+
+def _placeholder(info: CalendarInfo) -> icalendar.Event:
+    """«Сроки не указаны» on ``info.today``, all day, with the undated items
+    (the calendar's description): a scope with no dated item still gets a
+    valid calendar. Its stamp is that day, so the bytes stay the same all
+    day long."""
+    day = info.today or date(1970, 1, 1)
+    event = icalendar.Event.new(
+        uid=uid_for(info.uid + "/undated"),
+        stamp=datetime(day.year, day.month, day.day, tzinfo=ZoneInfo("UTC")),
+        start=day,
+        end=day + timedelta(days=1),
+        summary=_("Сроки не указаны"),
+        description=info.description,
+        sequence=0,
+        transparency=icalendar.TRANSP.TRANSPARENT,
+    )
+    return event
+
+
 def _sequence(entry: Entry, revision: Revision) -> int:
     return entry.base_sequence + revision.sequence
 
@@ -354,7 +383,7 @@ def _event(entry: Entry, revision: Revision) -> icalendar.Event:
 
 def _todo(entry: Entry, revision: Revision) -> icalendar.Todo:
     todo = icalendar.Todo.new(
-        uid=entry.uid,
+        uid=todo_uid(entry.uid),
         stamp=revision.stamp,
         # RFC 5545: DUE must be later than DTSTART; a one-day window has none.
         start=entry.start if entry.start < entry.due else None,
@@ -388,11 +417,13 @@ def render(
     """The calendar as RFC 5545 bytes (CRLF, folded lines, UTF-8).
 
     Every entry needs a revision in ``revisions`` (by UID). Events are
-    ordered by date and UID, so equal input gives equal bytes."""
+    ordered by date and UID, so equal input gives equal bytes. A to-do
+    calendar and its to-dos have UIDs of their own (:func:`todo_uid`)."""
+    entries = list(entries)
     calendar = icalendar.Calendar.new(
         prodid=PRODID,
         calscale="GREGORIAN",
-        uid=info.uid,
+        uid=todo_uid(info.uid) if todo else info.uid,
     )
     # Set by hand, as vText: icalendar 7.3 writes the X-WR-* copies that
     # ``Calendar.new(name=, description=)`` makes without escaping newlines.
@@ -406,4 +437,6 @@ def render(
     make = _todo if todo else _event
     for entry in sorted(entries, key=lambda e: (e.start, e.due, e.uid)):
         calendar.add_component(make(entry, revisions[entry.uid]))
+    if not entries:
+        calendar.add_component(_placeholder(info))
     return calendar.to_ical()

@@ -59,6 +59,7 @@ from notifications.calendar import (
 from roadmap.app import App
 from roadmap.feeds import (
     Scope,
+    StoredRevision,
     feed_by_token,
     occurrence_sequences,
     plan_details,
@@ -97,9 +98,13 @@ class Prepared:
     entries: list[Entry]
 
 
-def prepare(app: App, scope: Scope, *, strict: bool = True) -> tuple[Prepared, dict[str, Revision]]:
+def prepare(
+    app: App, scope: Scope, *, strict: bool = True, record: bool = True
+) -> tuple[Prepared, dict[str, Revision]]:
     """Read everything a calendar of ``scope`` shows, and bring the calendar
-    revisions of its events up to date (a write only when one changed)."""
+    revisions of its events up to date (a write only when one changed).
+    Without ``record`` (a calendar for another day than today) the new
+    revisions are worked out but not stored: the live feeds' state stays."""
     due_soon = int(app.settings["lookahead_days"])
     with app.sessions() as session:
         subject = scope_name(session, scope, strict=strict)
@@ -126,7 +131,12 @@ def prepare(app: App, scope: Scope, *, strict: bool = True) -> tuple[Prepared, d
         current = {e.uid: e.fingerprint for e in entries}
         stored = read_revisions(session, current)
     changed = stale(current, stored)
-    if changed:
+    if changed and not record:
+        now = app.clock.now()
+        for uid, fp in changed.items():
+            old = stored.get(uid)
+            stored[uid] = StoredRevision(fp, 0 if old is None else old.sequence + 1, now)
+    elif changed:
         owner = {e.uid: e.occurrence_id for e in entries}
         with write_session(app.sessions) as session:
             stored.update(
@@ -139,6 +149,7 @@ def prepare(app: App, scope: Scope, *, strict: bool = True) -> tuple[Prepared, d
         uid=uid_for(scope.key),
         name=calendar_name(scope, subject),
         description=calendar_description(scope, subject, without_dates(rows)),
+        today=rows[0].today if rows else app.clock.today("UTC"),
     )
     return Prepared(info, entries), revisions
 
@@ -166,10 +177,13 @@ def calendar_description(scope: Scope, subject: str, undated: list[str]) -> str:
     return "\n".join(lines)
 
 
-def calendar_for(app: App, scope: Scope, *, todo: bool = False, strict: bool = True) -> bytes:
+def calendar_for(
+    app: App, scope: Scope, *, todo: bool = False, strict: bool = True, record: bool = True
+) -> bytes:
     """The iCalendar bytes of ``scope`` for the app clock's «today»: VEVENTs,
-    or VTODOs with ``todo``. Updates calendar revisions when needed."""
-    prepared, revisions = prepare(app, scope, strict=strict)
+    or VTODOs with ``todo``. Updates calendar revisions when needed, unless
+    ``record`` is off (a what-if calendar for another day)."""
+    prepared, revisions = prepare(app, scope, strict=strict, record=record)
     return render(prepared.info, prepared.entries, revisions, todo=todo)
 
 

@@ -72,7 +72,9 @@ def ics(
     scope = to_scope(app, plan, party, org)
     if today is not None:
         app.clock.fixed_today = today
-    data = calendar_for(app, scope, todo=todo)
+    # A calendar for another day is a what-if: the live feeds' revisions
+    # (SEQUENCE, DTSTAMP, ETag) must not move because of it.
+    data = calendar_for(app, scope, todo=todo, record=today is None)
     if output is None:
         click.echo(data, nl=False)
     else:
