@@ -35,6 +35,7 @@ import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from threading import Lock
 from typing import Any
 
@@ -132,7 +133,10 @@ def prepare(
         stored = read_revisions(session, current)
     changed = stale(current, stored)
     if changed and not record:
-        now = app.clock.now()
+        # A what-if renders the same bytes each time: its changes are
+        # stamped with the start of the day it is for, not with the clock.
+        day = app.clock.fixed_today or app.clock.now().date()
+        now = datetime.combine(day, time(), UTC)
         for uid, fp in changed.items():
             old = stored.get(uid)
             stored[uid] = StoredRevision(fp, 0 if old is None else old.sequence + 1, now)

@@ -38,7 +38,7 @@ from typing import Any
 import click
 
 from roadmap.app import App
-from roadmap.cli.output import render_table, to_csv, to_json
+from roadmap.cli.output import render_rows, render_table, to_csv, to_json
 from roadmap.cli.params import today_option
 from roadmap.cli.root import main, pass_app
 from roadmap.errors import RoadmapError
@@ -242,9 +242,12 @@ def report_csv(result: Report) -> str:
 # ---------------------------------------------------------------- table
 
 
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+def _wrapped(text: str, indent: str, width: int) -> list[str]:
+    """``text`` over as many lines of ``width`` as it takes, each indented."""
+    return textwrap.wrap(
+        " ".join(text.split()), width=max(width, 20), initial_indent=indent,
+        subsequent_indent=indent, break_on_hyphens=False,
+    )
 
 
 def _names(names: Sequence[str], width: int) -> str:
@@ -282,7 +285,7 @@ def report_table(result: Report, width: int = 100) -> Iterator[str]:
         labels = [_(SHORT_LABELS[s]) for s in REPORT_STATUSES]
     # Count columns keep their width; the free-text columns give way.
     fixed = [20] * len(labels)
-    yield _clip(f"{result.plan} — {result.title}", width)
+    yield from _wrapped(f"{result.plan} — {result.title}", "", width)
     yield days_("Сегодня: {today} ({zone}); «скоро срок» — {days} дн.",
                 result.due_soon_days).format(
         today=result.today.isoformat(), zone=result.timezone, days=result.due_soon_days
@@ -301,7 +304,7 @@ def report_table(result: Report, width: int = 100) -> Iterator[str]:
 
     yield ""
     yield _("Задачи (число организаций)")
-    table = render_table(
+    blocks = render_rows(
         [_("№"), _("Мероприятие"), *labels],
         [
             [t.number or t.task, t.activity, *(t.counts[s] for s in REPORT_STATUSES)]
@@ -310,13 +313,13 @@ def report_table(result: Report, width: int = 100) -> Iterator[str]:
         [12, None, *fixed],
         width=width,
         right=range(2, 2 + len(labels)),
-    ).splitlines()
+    )
     indent = "    "
-    yield table[0]
-    for task, line in zip(result.tasks, table[1:], strict=True):
-        yield line
+    yield from blocks[0]
+    for task, block in zip(result.tasks, blocks[1:], strict=True):
+        yield from block
         if task.undated or task.on_demand:
-            yield indent + _clip(_deadline(task), width - len(indent))
+            yield from _wrapped(_deadline(task), indent, width)
         if task.overdue:
             label = indent + _("просрочено: ")
             yield label + _names([u.name for u in task.overdue], width - len(label))
@@ -325,20 +328,20 @@ def report_table(result: Report, width: int = 100) -> Iterator[str]:
         yield ""
         yield _("Организации и участники (число задач)")
         numbers = {t.task: t.number or t.task for t in result.tasks}
-        table = render_table(
+        blocks = render_rows(
             [_("Организация"), *labels],
             [[o.unit.name, *(o.counts[s] for s in REPORT_STATUSES)] for o in result.organisations],
             [None, *fixed],
             width=width,
             right=range(1, 1 + len(labels)),
-        ).splitlines()
-        yield table[0]
-        for org, line in zip(result.organisations, table[1:], strict=True):
-            yield line
+        )
+        yield from blocks[0]
+        for org, block in zip(result.organisations, blocks[1:], strict=True):
+            yield from block
             if org.overdue_tasks:
                 overdue = ", ".join(numbers.get(code, code) for code in org.overdue_tasks)
                 text = _("просрочены задачи: {tasks}").format(tasks=overdue)
-                yield indent + _clip(text, width - len(indent))
+                yield from _wrapped(text, indent, width)
 
     if result.children:
         yield ""

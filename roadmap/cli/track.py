@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import shutil
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
@@ -19,7 +18,14 @@ from typing import Any, TypeVar
 import click
 
 from roadmap.app import App, Clock
-from roadmap.cli.output import echo_csv, echo_json, render_table
+from roadmap.cli.output import (
+    constant_columns,
+    echo_csv,
+    echo_json,
+    human_date,
+    render_table,
+    terminal_width,
+)
 from roadmap.cli.params import DATE, ExistingFile, today_option
 from roadmap.cli.root import main, pass_app
 from roadmap.evidence import EvidenceStore, VerifyReport
@@ -114,7 +120,7 @@ def status_command(
 
 def _due_cell(row: StatusRow) -> str:
     if row.due is not None:
-        return row.due.isoformat()
+        return human_date(row.due)
     if row.status is Status.ON_DEMAND:
         return "—"  # the status column says «по запросу»
     return _("срок не указан")
@@ -137,11 +143,19 @@ def status_table(rows: list[StatusRow]) -> str:
          status_label(r.status), str(r.days_overdue) if r.days_overdue else "", r.result or "")
         for r in rows
     ]
-    table = render_table([_(h) for h in STATUS_HEADERS], cells, STATUS_WIDTHS, right=(7,))
-    totals = textwrap.fill(
-        totals_line(count_by_status(rows), len(rows)), shutil.get_terminal_size().columns
+    headers = [_(h) for h in STATUS_HEADERS]
+    # The plan (with --plan), the party, the organisation (with --org): said
+    # once above the table when every row has the same.
+    above, headers_left, cells_left = constant_columns(headers, cells, (0, 3, 4))
+    kept = [i for i, h in enumerate(headers) if h in headers_left]
+    table = render_table(
+        headers_left, cells_left, [STATUS_WIDTHS[i] for i in kept],
+        right=[n for n, i in enumerate(kept) if i == 7],
+        # Narrow terminal: the plan, the party, then the document go first.
+        optional=[n for i in (8, 3, 0) for n, k in enumerate(kept) if k == i][::-1],
     )
-    return table + "\n\n" + totals
+    totals = textwrap.fill(totals_line(count_by_status(rows), len(rows)), terminal_width())
+    return "\n".join([*above, table, "", totals]) if above else table + "\n\n" + totals
 
 
 def totals_line(counts: dict[Status, int], total: int) -> str:
@@ -280,14 +294,24 @@ def history_table(entries: Iterable[HistoryEntry]) -> str:
     headers = (N_("№"), N_("Когда (UTC)"), N_("Местное время"), N_("Кто"), N_("Действие"),
                N_("Задача"), N_("Организация"), N_("Срок"), N_("Документ"), N_("Примечание"),
                N_("Заменяет"))
+    entries = list(entries)
     cells = [
-        (e.id, f"{e.at:%Y-%m-%d %H:%M}", f"{e.local_at:%Y-%m-%d %H:%M}", e.by,
+        (e.id, f"{human_date(e.at.date())} {e.at:%H:%M}",
+         f"{human_date(e.local_at.date())} {e.local_at:%H:%M}", e.by,
          _(ACTIONS.get(e.action, e.action)), e.number or e.task, e.org or e.party,
-         e.due.isoformat() if e.due else "—", _evidence_cell(e), e.note or "", _link_cell(e))
+         human_date(e.due), _evidence_cell(e), e.note or "", _link_cell(e))
         for e in entries
     ]
     widths = (6, 16, 16, 16, 10, 8, 16, 10, None, None, 12)
-    return render_table([_(h) for h in headers], cells, widths, right=(0, 10))
+    head = [_(h) for h in headers]
+    above, head_left, cells_left = constant_columns(head, cells, (5, 6))
+    kept = [i for i, h in enumerate(head) if h in head_left]
+    table = render_table(
+        head_left, cells_left, [widths[i] for i in kept],
+        right=[n for n, i in enumerate(kept) if i == 0],
+    )
+    plan = entries[0].plan if entries else ""
+    return "\n".join([_("План: {plan}").format(plan=plan), *above, table])
 
 
 # ---------------------------------------------------------------- evidence
