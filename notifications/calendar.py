@@ -170,6 +170,24 @@ def _window(row: StatusRow) -> tuple[date, date]:
     return start, row.due
 
 
+#: A window longer than this («в течение всего периода», a school year) is
+#: shown as one all-day event on its due date, the window in the
+#: description, not as a bar across months of the calendar (``spans``
+#: keeps the bar).
+LONG_WINDOW_DAYS = 31
+
+
+def _shown(start: date, due: date, spans: bool) -> tuple[date, date, str | None]:
+    """The dates an event covers, and the line that tells the window when
+    only its due date is shown."""
+    if spans or (due - start).days + 1 <= LONG_WINDOW_DAYS:
+        return start, due, None
+    line = _("Период выполнения: {start} — {due}").format(
+        start=start.strftime("%d.%m.%Y"), due=due.strftime("%d.%m.%Y")
+    )
+    return due, due, line
+
+
 def _plan_line(row: StatusRow, details: Details) -> str:
     plan = details.plans.get(row.plan)
     title = f"{plan.title} ({row.plan})" if plan else row.plan
@@ -199,19 +217,24 @@ def _who(row: StatusRow) -> str:
 
 
 def occurrence_entries(
-    rows: Iterable[StatusRow], sequences: Mapping[int, int], details: Details
+    rows: Iterable[StatusRow], sequences: Mapping[int, int], details: Details,
+    *, spans: bool = False,
 ) -> list[Entry]:
     """One entry per dated occurrence (a school's or a single party's feed).
 
-    ``sequences`` maps occurrence ids to their stored ``sequence``."""
+    ``sequences`` maps occurrence ids to their stored ``sequence``; a window
+    longer than :data:`LONG_WINDOW_DAYS` is an event on its due date unless
+    ``spans``."""
     entries = []
     for row in rows:
         if row.due is None or row.status is Status.WITHDRAWN:
             continue
-        start, due = _window(row)
+        start, due, window = _shown(*_window(row), spans)
         plan = details.plans.get(row.plan)
         zone = plan.timezone if plan else None
         lines = _common_lines(row, details)
+        if window:
+            lines.insert(1, window)
         lines.append(_("Исполнитель: {who}").format(who=_who(row)))
         status = _status_text(row.status)
         if row.status is Status.DONE and row.done_at is not None:
@@ -255,7 +278,8 @@ def _names(names: Sequence[str]) -> str:
 
 
 def summary_entries(
-    rows: Iterable[StatusRow], details: Details, party: str | None = None
+    rows: Iterable[StatusRow], details: Details, party: str | None = None,
+    *, spans: bool = False,
 ) -> list[Entry]:
     """One entry per task window, summarising all its occurrences: «выполнено
     N из M», the overdue organisations (or parties) named. For a
@@ -268,8 +292,9 @@ def summary_entries(
     entries = []
     for key, members in groups.items():
         first = members[0]
-        start = min(_window(r)[0] for r in members)
-        due = max(_window(r)[1] for r in members)
+        start, due, window = _shown(
+            min(_window(r)[0] for r in members), max(_window(r)[1] for r in members), spans
+        )
         total = len(members)
         done = [r for r in members if r.status is Status.DONE]
         overdue = [_who(r) for r in members if r.status is Status.OVERDUE]
@@ -285,6 +310,8 @@ def summary_entries(
             status,
         )
         lines = _common_lines(first, details)
+        if window:
+            lines.insert(1, window)
         lines.append(_("Итог: {progress}").format(progress=progress))
         if overdue:
             lines.append(

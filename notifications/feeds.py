@@ -100,7 +100,7 @@ class Prepared:
 
 
 def prepare(
-    app: App, scope: Scope, *, strict: bool = True, record: bool = True
+    app: App, scope: Scope, *, strict: bool = True, record: bool = True, spans: bool = False
 ) -> tuple[Prepared, dict[str, Revision]]:
     """Read everything a calendar of ``scope`` shows, and bring the calendar
     revisions of its events up to date (a write only when one changed).
@@ -125,10 +125,10 @@ def prepare(
         else:
             own, shared = [], rows
         sequences = occurrence_sequences(session, (r.occurrence_id for r in own))
-        entries = occurrence_entries(own, sequences, details)
+        entries = occurrence_entries(own, sequences, details, spans=spans)
         if shared:
             party = scope.code if scope.kind == SCOPE_PARTY else None
-            entries += summary_entries(shared, details, party)
+            entries += summary_entries(shared, details, party, spans=spans)
         current = {e.uid: e.fingerprint for e in entries}
         stored = read_revisions(session, current)
     changed = stale(current, stored)
@@ -182,12 +182,14 @@ def calendar_description(scope: Scope, subject: str, undated: list[str]) -> str:
 
 
 def calendar_for(
-    app: App, scope: Scope, *, todo: bool = False, strict: bool = True, record: bool = True
+    app: App, scope: Scope, *, todo: bool = False, strict: bool = True, record: bool = True,
+    spans: bool = False,
 ) -> bytes:
     """The iCalendar bytes of ``scope`` for the app clock's «today»: VEVENTs,
     or VTODOs with ``todo``. Updates calendar revisions when needed, unless
-    ``record`` is off (a what-if calendar for another day)."""
-    prepared, revisions = prepare(app, scope, strict=strict, record=record)
+    ``record`` is off (a what-if calendar for another day). A window longer
+    than a month is one event on its due date unless ``spans``."""
+    prepared, revisions = prepare(app, scope, strict=strict, record=record, spans=spans)
     return render(prepared.info, prepared.entries, revisions, todo=todo)
 
 

@@ -56,6 +56,11 @@ def to_scope(app: App, plan: str | None, party: str | None, org: str | None) -> 
     help="Записать в файл (атомарно) вместо стандартного вывода.",
 )
 @click.option("--todo", is_flag=True, help="Задачи (VTODO) вместо событий (VEVENT).")
+@click.option(
+    "--spans",
+    is_flag=True,
+    help="Длинные периоды (больше месяца) — полосой на весь период, а не событием в день срока.",
+)
 @pass_app
 def ics(
     app: App,
@@ -65,6 +70,7 @@ def ics(
     today: date | None,
     output: Path | None,
     todo: bool,
+    spans: bool,
 ) -> None:
     """Календарь iCalendar (RFC 5545) сроков плана, стороны или организации."""
     from notifications.feeds import calendar_for
@@ -74,7 +80,10 @@ def ics(
         app.clock.fixed_today = today
     # A calendar for another day is a what-if: the live feeds' revisions
     # (SEQUENCE, DTSTAMP, ETag) must not move because of it.
-    data = calendar_for(app, scope, todo=todo, record=today is None)
+    # --spans shows other events: a what-if too, for the live revisions.
+    data = calendar_for(
+        app, scope, todo=todo, record=today is None and not spans, spans=spans
+    )
     if output is None:
         click.echo(data, nl=False)
     else:

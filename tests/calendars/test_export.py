@@ -31,7 +31,8 @@ def test_org_calendar_dates_uids_and_marks(run: Run, loaded: Path) -> None:
     expected = {
         uid(key("1.1", "oo", "school-1", "2023-01-31")): (date(2023, 1, 1), date(2023, 1, 31)),
         uid(key("1.1", "oo", "school-1", "2024-01-31")): (date(2024, 1, 1), date(2024, 1, 31)),
-        uid(key("2.1", "oo", "school-1", "2023-02-28")): (date(2023, 1, 1), date(2023, 2, 28)),
+        # Two months («январь-февраль»): one event on its due date, not a bar.
+        uid(key("2.1", "oo", "school-1", "2023-02-28")): (date(2023, 2, 28), date(2023, 2, 28)),
     }
     assert set(items) == set(expected)
     for event_uid, (start, due) in expected.items():
@@ -142,7 +143,8 @@ def test_coordinator_feed_one_event_per_task_window(
         assert name in jan23.description
     report = by_summary(items, "Отчёт о наставничестве")[0]
     assert "выполнено 0 из 3" in report.summary
-    assert (report.start, report.end) == (date(2023, 1, 1), date(2023, 3, 1))
+    assert (report.start, report.end) == (date(2023, 2, 28), date(2023, 3, 1))
+    assert "Период выполнения: 01.01.2023 — 28.02.2023" in report.description
     assert "Мониторинг" in str(cal["X-WR-CALDESC"])
 
     complete(key("1.1", "oo", "school-2", "2023-01-31"))
@@ -233,3 +235,17 @@ def test_scope_errors(run: Run, loaded: Path) -> None:
     assert unknown.exit_code == 1 and "school-99" in unknown.stderr
     unknown_plan = run("ics", "--plan", "nope")
     assert unknown_plan.exit_code == 1 and "nope" in unknown_plan.stderr
+
+
+def test_long_windows_are_one_day_events_unless_spans(run: Run, loaded: Path) -> None:
+    target = uid(key("2.1", "oo", "school-1", "2023-02-28"))
+    _cal, items = parse(ics(run, *ORG))
+    event = items[target]
+    assert (event.start, event.end) == (date(2023, 2, 28), date(2023, 3, 1))
+    assert "Период выполнения: 01.01.2023 — 28.02.2023" in event.description
+    _cal, spans = parse(ics(run, *ORG, "--spans"))
+    assert (spans[target].start, spans[target].end) == (date(2023, 1, 1), date(2023, 3, 1))
+    assert "Период выполнения" not in spans[target].description
+    # A one-month window stays a bar: «январь» is 31 days.
+    january = uid(key("1.1", "oo", "school-1", "2024-01-31"))
+    assert (items[january].start, items[january].end) == (date(2024, 1, 1), date(2024, 2, 1))
