@@ -83,6 +83,9 @@ class Option:
         return "ROADMAP_" + self.key.replace(".", "_").upper()
 
 
+#: Where ``roadmap serve`` listens by default: reachable from this computer only.
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+
 SPEC: tuple[Option, ...] = (
     Option("data_dir", _to_path, None, "путь", "Каталог данных (база, доказательства)."),
     Option(
@@ -119,9 +122,10 @@ SPEC: tuple[Option, ...] = (
     Option(
         "feed_base_url",
         _to_str,
-        "http://127.0.0.1:8080",
+        DEFAULT_BASE_URL,
         "URL",
-        "Адрес, с которого раздаются календари.",
+        "Внешний адрес календарей и страниц (с него начинаются ссылки feed create); "
+        "по умолчанию работает только на этом компьютере.",
     ),
     Option("smtp.host", _to_str, "127.0.0.1", "имя хоста", "SMTP-сервер."),
     Option("smtp.port", _to_int, 25, "номер порта", "Порт SMTP."),

@@ -19,6 +19,7 @@ from roadmap.cli.root import main, pass_app
 from roadmap.feeds import FeedView, Scope, create_feed, list_feeds, resolve_scope, revoke_feed
 from roadmap.files import write_atomic
 from roadmap.i18n import _
+from roadmap.settings import DEFAULT_BASE_URL
 from roadmap.storage.db import write_session
 
 
@@ -114,7 +115,8 @@ def feed_create(
     scope = to_scope(app, plan, party, org)
     with write_session(app.sessions) as session:
         view, token = create_feed(session, scope, label, app.clock.now())
-    url, webcal = feed_urls(str(app.settings["feed_base_url"]), token)
+    base = str(app.settings["feed_base_url"])
+    url, webcal = feed_urls(base, token)
     click.echo(_("Подписка {id}: {scope}").format(id=view.id, scope=view.scope.describe()))
     click.echo(url)
     click.echo(webcal)
@@ -123,6 +125,15 @@ def feed_create(
         .format(id=view.id),
         err=True,
     )
+    if base == DEFAULT_BASE_URL:
+        click.echo(
+            _(
+                "Внимание: адрес {base} — по умолчанию, он открывается только на этом "
+                "компьютере; укажите внешний адрес в настройке feed_base_url "
+                "(ROADMAP_FEED_BASE_URL, см. docs/settings.md)"
+            ).format(base=base),
+            err=True,
+        )
 
 
 def _when(at: datetime | None) -> str:

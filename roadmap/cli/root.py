@@ -109,6 +109,18 @@ class RoadmapCommand(click.Command):
         return option
 
 
+# ``roadmap --help`` lists the commands by who uses them; a command not
+# named here goes under «Прочее».
+COMMAND_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (N_("Планы"), ("validate", "load", "plans", "show", "orgs", "parties", "deadline",
+                   "import")),
+    (N_("Куратор школы"), ("status", "done", "reopen", "history", "evidence")),
+    (N_("Координатор"), ("report", "indicators", "indicator")),
+    (N_("Календари и почта"), ("ics", "feed", "remind", "outbox")),
+    (N_("Сервер"), ("serve", "link")),
+)
+
+
 class RoadmapGroup(RoadmapCommand, click.Group):
     """Turns a :class:`RoadmapError` from any command into its message on
     stderr and its exit code: the only place errors are printed. Its
@@ -124,6 +136,29 @@ class RoadmapGroup(RoadmapCommand, click.Group):
         if parent is None:  # the language of LANG, until --lang (eager) says otherwise
             speak(language_from_env())
         return super().make_context(info_name, args, parent, **extra)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if ctx.parent is not None:  # subgroups: click's own flat list
+            super().format_commands(ctx, formatter)
+            return
+        listed = {
+            name: cmd
+            for name in self.list_commands(ctx)
+            if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden
+        }
+        limit = formatter.width - 6 - max((len(n) for n in listed), default=0)
+        sections = [
+            (_(title), [n for n in names if n in listed]) for title, names in COMMAND_SECTIONS
+        ]
+        rest = [n for n in listed if all(n not in names for _t, names in COMMAND_SECTIONS)]
+        sections.append((_("Прочее"), rest))
+        for title, names in sections:
+            if not names:
+                continue
+            with formatter.section(title):
+                formatter.write_dl(
+                    [(n, listed[n].get_short_help_str(limit)) for n in names]
+                )
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -113,3 +113,15 @@ def test_a_calendar_names_the_organisation_of_the_plans_register(real: Run) -> N
     names = {str(calendar.get(k)) for k in ("X-WR-CALNAME", "NAME") if calendar.get(k)}
     assert names and all(name in n for n in names), names
     assert other not in result.stdout.replace("\n ", "")
+
+
+def test_feed_create_warns_about_the_default_base_url(real: Run) -> None:
+    default = real("feed", "create", "--plan", CITY)
+    assert default.exit_code == 0, default.stderr
+    assert "Внимание: адрес http://127.0.0.1:8080 — по умолчанию" in default.stderr
+    assert "feed_base_url" in default.stderr
+    public = real("feed", "create", "--plan", CITY,
+                  ROADMAP_FEED_BASE_URL="https://roadmap.example.org")
+    assert public.exit_code == 0, public.stderr
+    assert public.stdout.splitlines()[1].startswith("https://roadmap.example.org/feeds/")
+    assert "Внимание" not in public.stderr
