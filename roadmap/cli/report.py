@@ -38,7 +38,7 @@ from typing import Any
 import click
 
 from roadmap.app import App
-from roadmap.cli.output import render_rows, render_table, to_csv, to_json
+from roadmap.cli.output import human_date, render_rows, render_table, to_csv, to_json
 from roadmap.cli.params import today_option
 from roadmap.cli.root import main, pass_app
 from roadmap.errors import RoadmapError
@@ -288,7 +288,7 @@ def report_table(result: Report, width: int = 100) -> Iterator[str]:
     yield from _wrapped(f"{result.plan} — {result.title}", "", width)
     yield days_("Сегодня: {today} ({zone}); «скоро срок» — {days} дн.",
                 result.due_soon_days).format(
-        today=result.today.isoformat(), zone=result.timezone, days=result.due_soon_days
+        today=human_date(result.today), zone=result.timezone, days=result.due_soon_days
     )
     totals = ", ".join(
         f"{status_label(s)} {result.counts[s]}" for s in REPORT_STATUSES if result.counts[s]
@@ -413,7 +413,35 @@ table.matrix th.u { position: sticky; left: 0; background: #fafafa; font-weight:
 ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .8rem; }
 ul.legend span.sw { display: inline-block; width: 1.4rem; text-align: center;
                     border: 1px solid #999; margin-right: .3rem; }
+table.matrix th.t span.act { display: none; font-weight: 400; font-size: .7rem;
+                             white-space: normal; inline-size: 11em; }
+.print-only { display: none; }
+/* Phones: the activity under each column number; a title that leaves room. */
+@media (max-width: 600px) {
+  body { margin: .6rem; }
+  h1 { font-size: 1.05rem; line-height: 1.25; }
+  p.meta { font-size: .8rem; }
+  table.matrix th.t span.act { display: block; }
+}
+/* Paper: landscape, the header row on every page, the matrix in blocks of
+   columns, each with the organisation column, the activity in the headers. */
+@media print {
+  @page { size: A4 landscape; margin: 1cm; }
+  body { margin: 0; font-size: 9pt; }
+  .screen-only { display: none; }
+  .print-only { display: block; }
+  thead { display: table-header-group; }
+  tr, th, td { break-inside: avoid; }
+  table.matrix { margin-bottom: 1rem; }
+  table.matrix + h3 { break-before: page; }
+  table.matrix thead th, table.matrix th.u { position: static; }
+  table.matrix th.t span.act { display: block; }
+  td.c, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
+
+#: Task columns per printed block of the matrix (A4 landscape).
+PRINT_COLUMNS = 14
 
 
 def _css() -> str:
@@ -471,19 +499,37 @@ def report_html(result: Report) -> str:
     out.append('<li><span class="sw">—</span>' + e(_("не участвует")) + "</li>")
     out.append("</ul>")
 
-    # the matrix
+    # the matrix: whole on screen, in blocks of columns on paper
     out.append(_tag("h2", _("Организации × мероприятия")))
-    out.append('<table class="matrix">')
-    out.append("<thead><tr>")
-    out.append(_tag("th", _("Организация"), 'class="u"'))
-    for t in result.tasks:
+    out.append('<div class="screen-only">')
+    out.extend(_matrix(result, result.tasks, e))
+    out.append("</div>")
+    out.append('<div class="print-only">')
+    for n in range(0, len(result.tasks), PRINT_COLUMNS):
+        block = result.tasks[n:n + PRINT_COLUMNS]
+        out.append(_tag("h3", _("Мероприятия {first} — {last}").format(
+            first=block[0].number or block[0].task, last=block[-1].number or block[-1].task)))
+        out.extend(_matrix(result, block, e))
+    out.append("</div>")
+    out.extend(_rest_html(result, e))
+    return "\n".join(out) + "\n"
+
+
+def _matrix(result: Report, tasks: Sequence[TaskSummary], e: Any) -> list[str]:
+    """One matrix table: a row per organisation, a column per task of
+    ``tasks``, each column headed by the task's number and its activity."""
+    out = ['<table class="matrix">', "<thead><tr>", _tag("th", _("Организация"), 'class="u"')]
+    for t in tasks:
         label = t.number or t.task
-        out.append(f'<th class="t" title="{e(t.activity)}">{e(label)}</th>')
+        out.append(
+            f'<th class="t" title="{e(t.activity)}"><span class="no">{e(label)}</span>'
+            f'<span class="act">{e(t.activity)}</span></th>'
+        )
     out.append("</tr></thead>")
     out.append("<tbody>")
     for unit in result.units:
         out.append(f'<tr><th class="u" scope="row">{e(unit.name)}</th>')
-        for t in result.tasks:
+        for t in tasks:
             cell = result.cell(t.task, unit)
             if cell is None:
                 out.append('<td class="c none">—</td>')
@@ -502,7 +548,12 @@ def report_html(result: Report) -> str:
             )
         out.append("</tr>")
     out.append("</tbody></table>")
+    return out
 
+
+def _rest_html(result: Report, e: Any) -> list[str]:
+    """The report's tables after the matrix, and the end of the page."""
+    out: list[str] = []
     # tasks
     out.append(_tag("h2", _("Мероприятия")))
     out.append("<table><thead><tr>")
@@ -532,10 +583,8 @@ def report_html(result: Report) -> str:
             out.append(f"<th>{e(head)}</th>")
         out.append("</tr></thead><tbody>")
         for d in result.done:
-            what = d.evidence.name if d.evidence else (d.url or "")
-            document = (
-                f'<a href="{e(d.url)}">{e(d.url)}</a>' if d.url and not d.evidence else e(what)
-            )
+            # The link as text: the page stays self-contained, nothing to fetch.
+            document = e(d.evidence.name if d.evidence else (d.url or ""))
             mark = _("отметка № {id}").format(id=d.id)
             out.append(
                 f"<tr><td>{e(d.number or d.task)}</td>"
@@ -565,7 +614,7 @@ def report_html(result: Report) -> str:
 
     out.append("</body>")
     out.append("</html>")
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _date(day: date) -> str:
