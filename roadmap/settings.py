@@ -172,7 +172,9 @@ def _flatten(data: Mapping[str, Any], source: str) -> dict[str, Any]:
         if key in _SECTIONS:
             if not isinstance(value, Mapping):
                 raise ConfigError(
-                    _("{source}: «{key}» должен быть словарём").format(source=source, key=key)
+                    _(
+                        "{source}: под «{key}:» ожидаются строки «ключ: значение» с отступом"
+                    ).format(source=source, key=key)
                 )
             for sub, subvalue in value.items():
                 flat[f"{key}.{sub}"] = subvalue
@@ -201,7 +203,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         except YAMLError as err:
             raise ConfigError(_("{path}: не YAML: {err}").format(path=path, err=err)) from err
         if not isinstance(data, Mapping):
-            raise ConfigError(_("{path}: ожидался словарь настроек").format(path=path))
+            raise ConfigError(
+                _("{path}: ожидаются строки «ключ: значение», например «lookahead_days: 10»")
+                .format(path=path)
+            )
         for key, value in _flatten(data, str(path)).items():
             if key not in _BY_KEY:
                 raise ConfigError(

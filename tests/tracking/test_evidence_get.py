@@ -67,3 +67,17 @@ def test_evidence_get_explains_what_it_wants(run: Run, loaded: Path) -> None:
     assert missing.exit_code == 1 and "roadmap history" in missing.stderr
     nonsense = run("evidence", "get", "приказ")
     assert nonsense.exit_code == 2 and "номер отметки" in nonsense.stderr
+
+
+def test_an_empty_evidence_file_gets_a_warning(run: Run, loaded: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "скан.pdf"
+    empty.write_bytes(b"")
+    done = run("done", PLAN_ID, "1.1", "--org", "school-1", "--evidence", str(empty),
+               "--today", "2024-08-20")
+    assert done.exit_code == 0, done.stderr
+    assert f"Внимание: файл {empty} пустой (0 байт)" in done.stderr
+    full = tmp_path / "приказ.pdf"
+    full.write_bytes(b"%PDF")
+    other = run("done", PLAN_ID, "1.1", "--org", "school-2", "--evidence", str(full),
+                "--today", "2024-08-20")
+    assert other.exit_code == 0 and "Внимание" not in other.stderr
