@@ -559,8 +559,12 @@ def _load_plan(
     if new:
         _insert_indicators(session, plan_id, plan)
 
+    # Only an edited plan can move a window; an unchanged one (the register
+    # may have changed) has nothing to carry, and skips the look.
+    edited = row is not None and row["content_hash"] != digest
     counts, carried, undecided = _sync_occurrences(
-        session, plan_id, plan, specs, now, organisations, new=new, carry=carry
+        session, plan_id, plan, specs, now, organisations, new=new, carry=carry,
+        watch_carry=edited,
     )
     return PlanChanges(
         plan.id,
@@ -663,6 +667,7 @@ def _sync_occurrences(
     *,
     new: bool = False,
     carry: bool | None = None,
+    watch_carry: bool = True,
 ) -> tuple[tuple[int, int, int, int], list[Carried], list[Undecided]]:
     """Insert, update, withdraw and revive occurrence rows in bulk (a
     regional plan fans out to hundreds of thousands); returns the counts
@@ -708,9 +713,9 @@ def _sync_occurrences(
     updates: list[dict[str, Any]] = []
     seen: set[str] = set()
     tally = {"changed": 0, "revived": 0}
-    watch = None if new else CarryOver(
+    watch = CarryOver(
         session, plan_id, plan.school_year.start[0] if plan.school_years else None
-    )
+    ) if watch_carry and not new else None
     if watch is not None and not watch.groups:
         watch = None
 
