@@ -72,6 +72,29 @@ def constant_columns(
     return lines, [headers[i] for i in keep], [[r[i] for i in keep] for r in rows]
 
 
+def render_listing(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    widths_hint: Sequence[int | None],
+    *,
+    hoist: Iterable[int] = (),
+    right: Iterable[int] = (),
+    optional: Sequence[int] = (),
+) -> tuple[list[str], str]:
+    """:func:`render_table` after :func:`constant_columns` (``hoist``: the
+    candidates): the header lines and the table. ``right`` and ``optional``
+    name columns of ``headers``, wherever they end up."""
+    above, left, cells = constant_columns(headers, rows, hoist)
+    kept = [i for i, h in enumerate(headers) if h in left]
+    where = {i: n for n, i in enumerate(kept)}
+    table = render_table(
+        left, cells, [widths_hint[i] for i in kept],
+        right=[where[i] for i in right if i in where],
+        optional=[where[i] for i in optional if i in where],
+    )
+    return above, table
+
+
 DATE_WIDTH = 10  # «2024-01-31» is cut only as a last resort
 FREE_MIN = 24  # a free-text column keeps this much before others give way
 

@@ -19,11 +19,10 @@ import click
 
 from roadmap.app import App, Clock
 from roadmap.cli.output import (
-    constant_columns,
     echo_csv,
     echo_json,
     human_date,
-    render_table,
+    render_listing,
     terminal_width,
 )
 from roadmap.cli.params import DATE, ExistingFile, today_option
@@ -143,16 +142,12 @@ def status_table(rows: list[StatusRow]) -> str:
          status_label(r.status), str(r.days_overdue) if r.days_overdue else "", r.result or "")
         for r in rows
     ]
-    headers = [_(h) for h in STATUS_HEADERS]
     # The plan (with --plan), the party, the organisation (with --org): said
-    # once above the table when every row has the same.
-    above, headers_left, cells_left = constant_columns(headers, cells, (0, 3, 4))
-    kept = [i for i, h in enumerate(headers) if h in headers_left]
-    table = render_table(
-        headers_left, cells_left, [STATUS_WIDTHS[i] for i in kept],
-        right=[n for n, i in enumerate(kept) if i == 7],
-        # Narrow terminal: the plan, the party, then the document go first.
-        optional=[n for i in (8, 3, 0) for n, k in enumerate(kept) if k == i][::-1],
+    # once above the table when every row has the same. On a narrow
+    # terminal the plan, the party, then the document go first.
+    above, table = render_listing(
+        [_(h) for h in STATUS_HEADERS], cells, STATUS_WIDTHS, hoist=(0, 3, 4), right=(7,),
+        optional=(0, 3, 8),
     )
     totals = textwrap.fill(totals_line(count_by_status(rows), len(rows)), terminal_width())
     return "\n".join([*above, table, "", totals]) if above else table + "\n\n" + totals
@@ -303,12 +298,8 @@ def history_table(entries: Iterable[HistoryEntry]) -> str:
         for e in entries
     ]
     widths = (6, 16, 16, 16, 10, 8, 16, 10, None, None, 12)
-    head = [_(h) for h in headers]
-    above, head_left, cells_left = constant_columns(head, cells, (5, 6))
-    kept = [i for i, h in enumerate(head) if h in head_left]
-    table = render_table(
-        head_left, cells_left, [widths[i] for i in kept],
-        right=[n for n, i in enumerate(kept) if i == 0],
+    above, table = render_listing(
+        [_(h) for h in headers], cells, widths, hoist=(5, 6), right=(0,)
     )
     plan = entries[0].plan if entries else ""
     return "\n".join([_("План: {plan}").format(plan=plan), *above, table])
