@@ -433,15 +433,16 @@ table.matrix th.t span.act { display: none; font-weight: 400; font-size: .7rem;
   thead { display: table-header-group; }
   tr, th, td { break-inside: avoid; }
   table.matrix { margin-bottom: 1rem; }
-  table.matrix + h3 { break-before: page; }
+  h3 { break-after: avoid; }
   table.matrix thead th, table.matrix th.u { position: static; }
-  table.matrix th.t span.act { display: block; }
+  table.matrix th.t span.act { display: block; font-size: 6.5pt; inline-size: 17em; }
+  table.matrix th.u { max-width: 11em; }
   td.c, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
 
 #: Task columns per printed block of the matrix (A4 landscape).
-PRINT_COLUMNS = 14
+PRINT_COLUMNS = 8
 
 
 def _css() -> str:
