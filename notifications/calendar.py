@@ -134,6 +134,9 @@ class CalendarInfo:
     uid: str
     name: str
     description: str
+    # The plan-local today: a calendar with no dated item shows one
+    # informational event on it (RFC 5545 wants at least one component).
+    today: date | None = None
 
 
 # ---------------------------------------------------------------- entries
@@ -167,6 +170,24 @@ def _window(row: StatusRow) -> tuple[date, date]:
     return start, row.due
 
 
+#: A window longer than this («в течение всего периода», a school year) is
+#: shown as one all-day event on its due date, the window in the
+#: description, not as a bar across months of the calendar (``spans``
+#: keeps the bar).
+LONG_WINDOW_DAYS = 31
+
+
+def _shown(start: date, due: date, spans: bool) -> tuple[date, date, str | None]:
+    """The dates an event covers, and the line that tells the window when
+    only its due date is shown."""
+    if spans or (due - start).days + 1 <= LONG_WINDOW_DAYS:
+        return start, due, None
+    line = _("Период выполнения: {start} — {due}").format(
+        start=start.strftime("%d.%m.%Y"), due=due.strftime("%d.%m.%Y")
+    )
+    return due, due, line
+
+
 def _plan_line(row: StatusRow, details: Details) -> str:
     plan = details.plans.get(row.plan)
     title = f"{plan.title} ({row.plan})" if plan else row.plan
@@ -196,19 +217,24 @@ def _who(row: StatusRow) -> str:
 
 
 def occurrence_entries(
-    rows: Iterable[StatusRow], sequences: Mapping[int, int], details: Details
+    rows: Iterable[StatusRow], sequences: Mapping[int, int], details: Details,
+    *, spans: bool = False,
 ) -> list[Entry]:
     """One entry per dated occurrence (a school's or a single party's feed).
 
-    ``sequences`` maps occurrence ids to their stored ``sequence``."""
+    ``sequences`` maps occurrence ids to their stored ``sequence``; a window
+    longer than :data:`LONG_WINDOW_DAYS` is an event on its due date unless
+    ``spans``."""
     entries = []
     for row in rows:
         if row.due is None or row.status is Status.WITHDRAWN:
             continue
-        start, due = _window(row)
+        start, due, window = _shown(*_window(row), spans)
         plan = details.plans.get(row.plan)
         zone = plan.timezone if plan else None
         lines = _common_lines(row, details)
+        if window:
+            lines.insert(1, window)
         lines.append(_("Исполнитель: {who}").format(who=_who(row)))
         status = _status_text(row.status)
         if row.status is Status.DONE and row.done_at is not None:
@@ -252,7 +278,8 @@ def _names(names: Sequence[str]) -> str:
 
 
 def summary_entries(
-    rows: Iterable[StatusRow], details: Details, party: str | None = None
+    rows: Iterable[StatusRow], details: Details, party: str | None = None,
+    *, spans: bool = False,
 ) -> list[Entry]:
     """One entry per task window, summarising all its occurrences: «выполнено
     N из M», the overdue organisations (or parties) named. For a
@@ -265,8 +292,9 @@ def summary_entries(
     entries = []
     for key, members in groups.items():
         first = members[0]
-        start = min(_window(r)[0] for r in members)
-        due = max(_window(r)[1] for r in members)
+        start, due, window = _shown(
+            min(_window(r)[0] for r in members), max(_window(r)[1] for r in members), spans
+        )
         total = len(members)
         done = [r for r in members if r.status is Status.DONE]
         overdue = [_who(r) for r in members if r.status is Status.OVERDUE]
@@ -282,6 +310,8 @@ def summary_entries(
             status,
         )
         lines = _common_lines(first, details)
+        if window:
+            lines.insert(1, window)
         lines.append(_("Итог: {progress}").format(progress=progress))
         if overdue:
             lines.append(
@@ -332,6 +362,32 @@ def without_dates(rows: Iterable[StatusRow]) -> list[str]:
 # ---------------------------------------------------------------- rendering
 
 
+def todo_uid(uid: str) -> str:
+    """The UID of the to-do (and to-do calendar) made from the event (or
+    event calendar) ``uid``: both may be imported into one collection."""
+    head, _at, domain = uid.partition("@")
+    return f"{head}-todo@{domain}" if domain else f"{uid}-todo"
+
+
+def _placeholder(info: CalendarInfo) -> icalendar.Event:
+    """«Сроки не указаны» on ``info.today``, all day, with the undated items
+    (the calendar's description): a scope with no dated item still gets a
+    valid calendar. Its stamp is that day, so the bytes stay the same all
+    day long."""
+    day = info.today or date(1970, 1, 1)
+    event = icalendar.Event.new(
+        uid=uid_for(info.uid + "/undated"),
+        stamp=datetime(day.year, day.month, day.day, tzinfo=ZoneInfo("UTC")),
+        start=day,
+        end=day + timedelta(days=1),
+        summary=_("Сроки не указаны"),
+        description=info.description,
+        sequence=0,
+        transparency=icalendar.TRANSP.TRANSPARENT,
+    )
+    return event
+
+
 def _sequence(entry: Entry, revision: Revision) -> int:
     return entry.base_sequence + revision.sequence
 
@@ -354,7 +410,7 @@ def _event(entry: Entry, revision: Revision) -> icalendar.Event:
 
 def _todo(entry: Entry, revision: Revision) -> icalendar.Todo:
     todo = icalendar.Todo.new(
-        uid=entry.uid,
+        uid=todo_uid(entry.uid),
         stamp=revision.stamp,
         # RFC 5545: DUE must be later than DTSTART; a one-day window has none.
         start=entry.start if entry.start < entry.due else None,
@@ -388,11 +444,13 @@ def render(
     """The calendar as RFC 5545 bytes (CRLF, folded lines, UTF-8).
 
     Every entry needs a revision in ``revisions`` (by UID). Events are
-    ordered by date and UID, so equal input gives equal bytes."""
+    ordered by date and UID, so equal input gives equal bytes. A to-do
+    calendar and its to-dos have UIDs of their own (:func:`todo_uid`)."""
+    entries = list(entries)
     calendar = icalendar.Calendar.new(
         prodid=PRODID,
         calscale="GREGORIAN",
-        uid=info.uid,
+        uid=todo_uid(info.uid) if todo else info.uid,
     )
     # Set by hand, as vText: icalendar 7.3 writes the X-WR-* copies that
     # ``Calendar.new(name=, description=)`` makes without escaping newlines.
@@ -406,4 +464,6 @@ def render(
     make = _todo if todo else _event
     for entry in sorted(entries, key=lambda e: (e.start, e.due, e.uid)):
         calendar.add_component(make(entry, revisions[entry.uid]))
+    if not entries:
+        calendar.add_component(_placeholder(info))
     return calendar.to_ical()

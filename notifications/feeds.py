@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 
 from notifications.calendar import (
     CalendarInfo,
@@ -31,6 +32,7 @@ from notifications.calendar import (
 from roadmap.app import App
 from roadmap.feeds import (
     Scope,
+    StoredRevision,
     occurrence_sequences,
     plan_details,
     read_revisions,
@@ -55,9 +57,13 @@ class Prepared:
     entries: list[Entry]
 
 
-def prepare(app: App, scope: Scope, *, strict: bool = True) -> tuple[Prepared, dict[str, Revision]]:
+def prepare(
+    app: App, scope: Scope, *, strict: bool = True, record: bool = True, spans: bool = False
+) -> tuple[Prepared, dict[str, Revision]]:
     """Read everything a calendar of ``scope`` shows, and bring the calendar
-    revisions of its events up to date (a write only when one changed)."""
+    revisions of its events up to date (a write only when one changed).
+    Without ``record`` (a calendar for another day than today) the new
+    revisions are worked out but not stored: the live feeds' state stays."""
     due_soon = int(app.settings["lookahead_days"])
     with app.sessions() as session:
         subject = scope_name(session, scope, strict=strict)
@@ -77,14 +83,22 @@ def prepare(app: App, scope: Scope, *, strict: bool = True) -> tuple[Prepared, d
         else:
             own, shared = [], rows
         sequences = occurrence_sequences(session, (r.occurrence_id for r in own))
-        entries = occurrence_entries(own, sequences, details)
+        entries = occurrence_entries(own, sequences, details, spans=spans)
         if shared:
             party = scope.code if scope.kind == SCOPE_PARTY else None
-            entries += summary_entries(shared, details, party)
+            entries += summary_entries(shared, details, party, spans=spans)
         current = {e.uid: e.fingerprint for e in entries}
         stored = read_revisions(session, current)
     changed = stale(current, stored)
-    if changed:
+    if changed and not record:
+        # A what-if renders the same bytes each time: its changes are
+        # stamped with the start of the day it is for, not with the clock.
+        day = app.clock.fixed_today or app.clock.now().date()
+        now = datetime.combine(day, time(), UTC)
+        for uid, fp in changed.items():
+            old = stored.get(uid)
+            stored[uid] = StoredRevision(fp, 0 if old is None else old.sequence + 1, now)
+    elif changed:
         owner = {e.uid: e.occurrence_id for e in entries}
         with write_session(app.sessions) as session:
             stored.update(
@@ -97,6 +111,7 @@ def prepare(app: App, scope: Scope, *, strict: bool = True) -> tuple[Prepared, d
         uid=uid_for(scope.key),
         name=calendar_name(scope, subject),
         description=calendar_description(scope, subject, without_dates(rows)),
+        today=rows[0].today if rows else app.clock.today("UTC"),
     )
     return Prepared(info, entries), revisions
 
@@ -124,10 +139,15 @@ def calendar_description(scope: Scope, subject: str, undated: list[str]) -> str:
     return "\n".join(lines)
 
 
-def calendar_for(app: App, scope: Scope, *, todo: bool = False, strict: bool = True) -> bytes:
+def calendar_for(
+    app: App, scope: Scope, *, todo: bool = False, strict: bool = True, record: bool = True,
+    spans: bool = False,
+) -> bytes:
     """The iCalendar bytes of ``scope`` for the app clock's «today»: VEVENTs,
-    or VTODOs with ``todo``. Updates calendar revisions when needed."""
-    prepared, revisions = prepare(app, scope, strict=strict)
+    or VTODOs with ``todo``. Updates calendar revisions when needed, unless
+    ``record`` is off (a what-if calendar for another day). A window longer
+    than a month is one event on its due date unless ``spans``."""
+    prepared, revisions = prepare(app, scope, strict=strict, record=record, spans=spans)
     return render(prepared.info, prepared.entries, revisions, todo=todo)
 
 

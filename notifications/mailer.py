@@ -40,7 +40,7 @@ from typing import Protocol
 
 import aiosmtplib
 
-from roadmap.files import write_atomic
+from roadmap.files import ensure_dir, write_atomic
 from roadmap.i18n import _
 from roadmap.settings import Settings
 
@@ -225,7 +225,6 @@ def eml_name(*parts: object) -> str:
 
 def write_eml(directory: Path, name: str, message: bytes) -> Path:
     """Write ``message`` to ``directory/name`` atomically (temp file, then rename)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / name
+    target = ensure_dir(directory) / name
     write_atomic(target, message)
     return target

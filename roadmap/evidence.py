@@ -288,6 +288,28 @@ class EvidenceStore:
             raise ValueError(f"not a lower-case hex SHA-256: {sha256!r}")
         return self.root / sha256[:2] / sha256
 
+    def read(self, evidence: Evidence) -> bytes:
+        """The stored content of ``evidence``, checked against its SHA-256
+        (:class:`~roadmap.errors.StorageError` when it is missing or altered:
+        ``roadmap evidence verify`` tells more)."""
+        path = self.path_for(evidence.sha256)
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise StorageError(
+                _("Файл-доказательство {sha} ({name}) не читается из хранилища: {err}").format(
+                    sha=evidence.sha256, name=evidence.name, err=err.strerror or err
+                )
+            ) from err
+        if hashlib.sha256(data).hexdigest() != evidence.sha256:
+            raise StorageError(
+                _("Файл-доказательство {sha} ({name}) в хранилище изменён; "
+                  "проверьте хранилище: roadmap evidence verify").format(
+                    sha=evidence.sha256, name=evidence.name
+                )
+            )
+        return data
+
     # ------------------------------------------------------------ put
 
     def put(self, path: Path, name: str | None = None) -> Evidence:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from roadmap.directory import resolve_org, resolve_party
 from roadmap.errors import NotFoundError, UsageError
 from roadmap.i18n import _
 from roadmap.storage.tables import (
@@ -95,6 +96,23 @@ class Scope:
         return f"{text}@{self.plan}" if self.plan and self.kind != SCOPE_PLAN else text
 
 
+def resolve_scope(
+    session: Session, plan: str | None, party: str | None, org: str | None
+) -> Scope:
+    """The :class:`Scope` of ``--plan``/``--party``/``--org``, the party and
+    organisation found by the rule of :mod:`roadmap.directory` (a name, any
+    case; one that exists in several plans or registers needs ``plan``)."""
+    if party is not None and org is not None:
+        raise UsageError(_("Укажите одно из --party и --org"))
+    if party is not None:
+        return Scope(SCOPE_PARTY, resolve_party(session, party, plan), plan)
+    if org is not None:
+        return Scope(SCOPE_ORG, resolve_org(session, org, plan), plan)
+    if plan is not None:
+        return Scope(SCOPE_PLAN, plan)
+    raise UsageError(_("Укажите --plan, --party или --org"))
+
+
 def scope_name(session: Session, scope: Scope, *, strict: bool = True) -> str:
     """The human name of a scope's subject (a plan's title, a party's or an
     organisation's name). ``strict``: :class:`NotFoundError` when it does
@@ -118,12 +136,22 @@ def scope_name(session: Session, scope: Scope, *, strict: bool = True) -> str:
         name = session.scalars(query.order_by(PartyRow.id)).first()
         missing = _("Нет стороны «{party}»").format(party=scope.code)
     else:
-        found = session.execute(
+        orgs = (
             select(OrganisationRow.name, RegisterRow.code)
             .join(RegisterRow, RegisterRow.id == OrganisationRow.register_id)
             .where(OrganisationRow.code == scope.code)
             .order_by(OrganisationRow.id)
-        ).all()
+        )
+        if scope.plan is not None:
+            # The organisation of the plan's own register, not a namesake's.
+            orgs = orgs.where(
+                RegisterRow.code.in_(
+                    select(PartyRow.register)
+                    .join(PlanRow, PlanRow.id == PartyRow.plan_id)
+                    .where(PlanRow.code == scope.plan)
+                )
+            )
+        found = session.execute(orgs).all()
         registers = sorted({register for _name, register in found})
         if strict and scope.plan is None and len(registers) > 1:
             # Codes are unique within a register only: «school-1» of two

@@ -50,7 +50,8 @@ from roadmap.storage.tables import (
     PlanRow,
     RegisterRow,
 )
-from roadmap.tracking import StatusRow, _choices, _plan_row, _unknown
+from roadmap.tracking import StatusRow, _choices, _unknown
+from roadmap.tracking import plan_row as _plan_row
 
 YES_WORDS = ("да", "yes", "1")
 NO_WORDS = ("нет", "no", "0")

@@ -46,7 +46,6 @@ from roadmap.storage.tables import (
     OrganisationRow,
     PartyRow,
     PlanRow,
-    RegisterRow,
     WebSessionRow,
 )
 
@@ -97,60 +96,17 @@ def _view(row: LinkRow) -> LinkView:
     )
 
 
-def _registers_of_org(session: Session, code: str) -> list[str]:
-    query = (
-        select(RegisterRow.code)
-        .join(OrganisationRow, OrganisationRow.register_id == RegisterRow.id)
-        .where(OrganisationRow.code == code, OrganisationRow.withdrawn_at.is_(None))
-        .order_by(RegisterRow.code)
-    )
-    return list(dict.fromkeys(session.scalars(query)))
-
-
-def _plans_of_party(session: Session, code: str) -> list[str]:
-    query = (
-        select(PlanRow.code)
-        .join(PartyRow, PartyRow.plan_id == PlanRow.id)
-        .where(PartyRow.code == code, PartyRow.withdrawn_at.is_(None))
-        .order_by(PlanRow.code)
-    )
-    return list(dict.fromkeys(session.scalars(query)))
-
-
-def check_unambiguous(session: Session, scope: Scope) -> None:
-    """Refuse an organisation or party code that names different subjects in
-    several registers or plans unless ``scope.plan`` says which one."""
-    if scope.plan is not None or scope.kind == SCOPE_PLAN:
-        return
-    if scope.kind == SCOPE_ORG:
-        registers = _registers_of_org(session, scope.code)
-        if len(registers) > 1:
-            raise UsageError(
-                _("Организация «{org}» есть в нескольких реестрах ({registers}): "
-                  "укажите --plan").format(org=scope.code, registers=", ".join(registers))
-            )
-    elif scope.kind == SCOPE_PARTY:
-        plans = _plans_of_party(session, scope.code)
-        if len(plans) > 1:
-            raise UsageError(
-                _("Сторона «{party}» есть в нескольких планах ({plans}): укажите --plan").format(
-                    party=scope.code, plans=", ".join(plans)
-                )
-            )
-
-
 def create_link(
     session: Session, scope: Scope, label: str | None, now: datetime, *, days: int | None = None
 ) -> tuple[LinkView, str]:
-    """A new link for ``scope`` (which must exist, and name one subject);
-    returns it and its token — the only time the token is known. ``days``:
+    """A new link for ``scope`` (which must exist: resolve what a user typed
+    with :func:`roadmap.feeds.resolve_scope`); returns it and its token — the only time the token is known. ``days``:
     the link expires that many days from ``now`` (None: never)."""
     if days is not None and not 1 <= days <= MAX_LINK_DAYS:
         raise UsageError(
             _("Срок действия ссылки: от 1 до {max} дней").format(max=MAX_LINK_DAYS)
         )
     scope_name(session, scope, strict=True)
-    check_unambiguous(session, scope)
     token = secrets.token_urlsafe(32)
     row = LinkRow(
         scope=scope.kind,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,6 +229,23 @@ class Catalog:
     plans: dict[str, Plan] = field(default_factory=dict)
     registers: dict[str, Register] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    # Parents and registers not among the files, found in the database.
+    stored_plans: set[str] = field(default_factory=set)
+    stored_registers: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The ids of the plans and registers already in the database: a plan
+    may name them (``parent:``, ``register:``) without their files."""
+
+    plans: frozenset[str] = frozenset()
+    registers: frozenset[str] = frozenset()
+
+
+# Asked only when a plan names a parent or register that is not among the
+# files read (so a self-contained set of files opens no database).
+StoredLookup = Callable[[], Stored]
 
 
 class _Constructor(RoundTripConstructor):
@@ -262,13 +279,14 @@ def plan_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.suffix in (".yaml", ".yml") and not p.is_dir()
-                )
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and not p.is_dir()
             )
+            if not found:
+                problems.append(
+                    Problem(Position(str(path), 1, 1), _("в каталоге нет файлов .yaml или .yml"))
+                )
+            files.extend(found)
         elif os.path.lexists(path):
             files.append(path)
         else:
@@ -302,6 +320,8 @@ def parse_file(path: Path) -> tuple[Any, list[Problem]]:
             what = _("повторяющийся ключ: {detail}").format(detail=err.problem)
         elif "depth" in str(err):
             what = _("слишком глубокая вложенность (больше {limit})").format(limit=MAX_DEPTH)
+        else:
+            what = yaml_hint(err, text) or what
         return None, [
             Problem(Position(name, line, col), _("ошибка YAML: {what}").format(what=what))
         ]
@@ -311,11 +331,60 @@ def parse_file(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(Position(name, 1, 1), _("слишком глубокая вложенность"))]
 
 
-def check_paths(paths: Iterable[Path], strict: bool = False) -> tuple[Catalog, list[Problem]]:
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def yaml_hint(err: MarkedYAMLError, text: str) -> str | None:
+    """A Russian explanation, with what to do, of the usual YAML slips: a
+    tab, a line indented wrongly, a colon inside text, an unclosed quote
+    (None for others: the parser's own words are shown)."""
+    problem = err.problem or ""
+    context = err.context or ""
+    mark = err.problem_mark
+    lines = text.splitlines()
+    line = lines[mark.line] if mark and mark.line < len(lines) else ""
+    # ruamel shows the tab as «'\\t'»; a tab may also hide before the mark.
+    if "'\\t'" in problem or "\t" in problem or "\t" in line[: mark.column + 1 if mark else 0]:
+        return _("табуляция в отступе: замените табуляцию пробелами")
+    if "quoted scalar" in context:
+        start = err.context_mark.line + 1 if err.context_mark else "?"
+        return _(
+            "не закрыта кавычка, открытая в строке {line}: закройте её в конце текста "
+            "(или уберите)"
+        ).format(line=start)
+    if "mapping values are not allowed" in problem:
+        previous = next(
+            (p for p in reversed(lines[: mark.line if mark else 0]) if p.strip()), ""
+        )
+        if _indent(line) > _indent(previous) and not previous.rstrip().endswith(":"):
+            return _(
+                "неверный отступ: эта строка сдвинута вправо относительно предыдущей; "
+                "ключи одного уровня пишутся с одного столбца"
+            )
+        return _(
+            "двоеточие с пробелом внутри текста: возьмите текст в кавычки, "
+            "например title: \"План: мероприятия\""
+        )
+    if "expected <block end>" in problem or "did not find expected key" in problem:
+        return _(
+            "неверный отступ: ключи одного уровня пишутся с одного столбца, "
+            "вложенные — на одинаковый отступ правее"
+        )
+    if "could not find expected ':'" in problem:
+        return _("ожидалась строка вида «ключ: значение» (не хватает двоеточия?)")
+    return None
+
+
+def check_paths(
+    paths: Iterable[Path], strict: bool = False, stored: StoredLookup | None = None
+) -> tuple[Catalog, list[Problem]]:
     """Read every file; return what was built and every problem found.
 
     Deadline phrases the engine does not understand are warnings (errors when
-    ``strict``)."""
+    ``strict``). A parent or register that is neither among the files nor
+    beside them may be in the database: ``stored`` tells (the catalog's
+    ``stored_plans``/``stored_registers`` say which were used)."""
     files, problems = plan_files(paths)
     catalog = Catalog()
     sources: dict[str, str] = {}
@@ -327,6 +396,15 @@ def check_paths(paths: Iterable[Path], strict: bool = False) -> tuple[Catalog, l
             continue
         chk = Checker(str(path))
         kind = data.get("kind") if isinstance(data, Mapping) else None
+        if data is None or not isinstance(data, Mapping):
+            chk.error(
+                chk.at(0, 0),
+                "",
+                (_("файл пуст") if data is None else _("ожидаются строки «ключ: значение»"))
+                + _(": первая строка — «kind: plan» (план) или «kind: register» (реестр)"),
+            )
+            problems.extend(chk.problems)
+            continue
         if not isinstance(kind, str) or kind not in KINDS:
             chk.error(
                 chk.at(0, 0),
@@ -370,7 +448,7 @@ def check_paths(paths: Iterable[Path], strict: bool = False) -> tuple[Catalog, l
                 positions[f"{item.id}/register/{party['id']}"] = party.get(
                     "__pos__register", party["__pos__"]
                 )
-    problems.extend(_check_links(catalog, files, positions))
+    problems.extend(_check_links(catalog, files, positions, stored))
     for plan in catalog.plans.values():
         problems.extend(_check_todo(plan))
         for problem in _check_deadlines(plan):
@@ -381,10 +459,12 @@ def check_paths(paths: Iterable[Path], strict: bool = False) -> tuple[Catalog, l
     return catalog, problems
 
 
-def read_catalog(paths: Iterable[Path], strict: bool = False) -> Catalog:
+def read_catalog(
+    paths: Iterable[Path], strict: bool = False, stored: StoredLookup | None = None
+) -> Catalog:
     """The plans and registers of ``paths``; :class:`PlanError` lists every
-    error if there is any."""
-    catalog, problems = check_paths(paths, strict)
+    error if there is any (``stored``: see :func:`check_paths`)."""
+    catalog, problems = check_paths(paths, strict, stored)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise PlanError(errors)
@@ -665,11 +745,22 @@ def _related_file(start: Path, ident: str) -> Path | None:
 
 
 def _check_links(
-    catalog: Catalog, files: list[Path], positions: dict[str, Position]
+    catalog: Catalog,
+    files: list[Path],
+    positions: dict[str, Position],
+    stored: StoredLookup | None = None,
 ) -> list[Problem]:
     """Parents and registers must exist; registers found beside the files
-    read are loaded too, so a single plan file can be checked on its own."""
+    read are loaded too, so a single plan file can be checked on its own,
+    and those already in the database (``stored``) count."""
     problems: list[Problem] = []
+    known: list[Stored] = []
+
+    def in_database() -> Stored:
+        if not known:
+            known.append(stored() if stored is not None else Stored())
+        return known[0]
+
     for plan in list(catalog.plans.values()):
         start = Path(plan.source or ".").parent
         for party in plan.parties:
@@ -684,6 +775,9 @@ def _check_links(
                     if reg is not None and not chk.problems:
                         catalog.registers[reg.id] = reg
                         continue
+                if party.register in in_database().registers:
+                    catalog.stored_registers.add(party.register)
+                    continue
                 problems.append(
                     Problem(
                         positions[f"{plan.id}/register/{party.id}"],
@@ -697,6 +791,9 @@ def _check_links(
             and plan.parent not in catalog.plans
             and _related_file(start, plan.parent) is None
         ):
+            if plan.parent in in_database().plans:
+                catalog.stored_plans.add(plan.parent)
+                continue
             problems.append(
                 Problem(
                     positions[f"{plan.id}/parent"],

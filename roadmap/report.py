@@ -54,12 +54,20 @@ from roadmap.status import Status
 from roadmap.storage.repository import get_plan_view
 from roadmap.storage.tables import (
     CompletionRow,
+    IndicatorValueRow,
     OrganisationRow,
     PartyRow,
     PlanRow,
     RegisterRow,
 )
-from roadmap.tracking import StatusFilter, StatusRow, TodayFor, status_rows
+from roadmap.tracking import (
+    HistoryEntry,
+    StatusFilter,
+    StatusRow,
+    TodayFor,
+    history,
+    status_rows,
+)
 
 # The statuses a cell can have, in the order reports show them.
 REPORT_STATUSES: tuple[Status, ...] = (
@@ -174,6 +182,8 @@ class Report:
     # Targets against reported values, per indicator and year, with the
     # child plans' parts (:func:`roadmap.indicators.indicator_rows`).
     indicators: tuple[IndicatorLine, ...] = ()
+    # The «done» behind each done occurrence: who, when, note, evidence.
+    done: tuple[HistoryEntry, ...] = ()
 
     def cell(self, task: str, unit: Unit) -> Cell | None:
         """The cell of ``task`` × ``unit``, or None when the unit has no part in it."""
@@ -258,16 +268,19 @@ def build_report(
         occurrences=sum(c.occurrences for c in cells.values()),
         rows=len(rows),
         indicators=tuple(indicator_rows(session, plan_code)),
+        done=tuple(e for e in history(session, plan_code, current=True) if e.task in active),
     )
 
 
 def change_marker(session: Session) -> tuple[object, ...]:
     """A cheap value that changes whenever a report may: a completion is
     recorded (or reopened), a plan or a register is loaded with changes, or
-    a plan appears. Two index lookups and two small aggregates, so a cache
-    of built reports can be checked on every request."""
+    a plan appears, an indicator value is reported. Index lookups and two
+    small aggregates, so a cache of built reports can be checked on every
+    request."""
     return (
         session.scalar(select(func.max(CompletionRow.id))),
+        session.scalar(select(func.max(IndicatorValueRow.id))),
         session.scalar(select(func.max(PlanRow.loaded_at))),
         session.scalar(select(func.count(PlanRow.id))),
         session.scalar(select(func.max(RegisterRow.loaded_at))),

@@ -130,7 +130,7 @@ def _show(value: Any) -> str:
     if value is None:
         return _("пустое значение")
     if isinstance(value, Mapping):
-        return _("словарь")
+        return _("строки «ключ: значение»")
     if isinstance(value, list | tuple):
         return _("список")
     text = str(value)
@@ -211,7 +211,7 @@ class Zone(Spec):
 class YearMap(Spec):
     """``{2022: 10, 2023: "не менее 50"}``: year → number or text."""
 
-    ACCEPTS = N_("словарь «год: значение»")
+    ACCEPTS = N_("строки «год: значение» с отступом, например «2024: 10»")
 
     def check(self, value: Any, pos: Position, path: str, chk: Checker) -> Any:
         if not isinstance(value, Mapping):
@@ -273,7 +273,17 @@ class Record(Spec):
 
     def __init__(self, keys: Mapping[str, Key], accepts: str | None = None) -> None:
         self.keys = dict(keys)
-        self.ACCEPTS = accepts or N_("словарь")
+        self.ACCEPTS = accepts or ""
+
+    @property
+    def accepts(self) -> str:
+        if self.ACCEPTS:
+            return _(self.ACCEPTS)
+        # Say what to write, not «a mapping»: its keys, one per line.
+        required = [k for k, key in self.keys.items() if key.required] or list(self.keys)[:3]
+        return _("строки «ключ: значение» с отступом ({keys}, …)").format(
+            keys=", ".join(f"{k}:" for k in required[:4])
+        )
 
     def check(self, value: Any, pos: Position, path: str, chk: Checker) -> Any:
         if not isinstance(value, Mapping):

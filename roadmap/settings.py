@@ -109,6 +109,9 @@ class Option:
         return "ROADMAP_" + self.key.replace(".", "_").upper()
 
 
+#: Where ``roadmap serve`` listens by default: reachable from this computer only.
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+
 SPEC: tuple[Option, ...] = (
     Option("data_dir", _to_path, None, "путь", "Каталог данных (база, доказательства)."),
     Option(
@@ -151,9 +154,10 @@ SPEC: tuple[Option, ...] = (
     Option(
         "feed_base_url",
         _to_str,
-        "http://127.0.0.1:8080",
+        DEFAULT_BASE_URL,
         "URL",
-        "Адрес, с которого раздаются календари.",
+        "Внешний адрес календарей и страниц (с него начинаются ссылки feed create); "
+        "по умолчанию работает только на этом компьютере.",
     ),
     Option("smtp.host", _to_str, "127.0.0.1", "имя хоста", "SMTP-сервер."),
     Option("smtp.port", _int_in(1, 65535), 25, "номер порта от 1 до 65535", "Порт SMTP."),
@@ -224,7 +228,9 @@ def _flatten(data: Mapping[str, Any], source: str) -> dict[str, Any]:
         if key in _SECTIONS:
             if not isinstance(value, Mapping):
                 raise ConfigError(
-                    _("{source}: «{key}» должен быть словарём").format(source=source, key=key)
+                    _(
+                        "{source}: под «{key}:» ожидаются строки «ключ: значение» с отступом"
+                    ).format(source=source, key=key)
                 )
             for sub, subvalue in value.items():
                 flat[f"{key}.{sub}"] = subvalue
@@ -257,7 +263,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         except (YAMLError, RecursionError) as err:
             raise ConfigError(_("{path}: не YAML: {err}").format(path=path, err=err)) from err
         if not isinstance(data, Mapping):
-            raise ConfigError(_("{path}: ожидался словарь настроек").format(path=path))
+            raise ConfigError(
+                _("{path}: ожидаются строки «ключ: значение», например «lookahead_days: 10»")
+                .format(path=path)
+            )
         for key, value in _flatten(data, str(path)).items():
             if key not in _BY_KEY:
                 raise ConfigError(

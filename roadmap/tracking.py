@@ -24,10 +24,11 @@ Example::
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from roadmap.directory import resolve_org, resolve_party
 from roadmap.errors import NotFoundError, RoadmapError, UsageError
 from roadmap.evidence import Evidence, EvidenceStore, check_url
 from roadmap.i18n import _
@@ -49,7 +51,6 @@ from roadmap.storage.tables import (
     OrganisationRow,
     PartyRow,
     PlanRow,
-    RegisterRow,
     TaskRow,
 )
 
@@ -231,6 +232,11 @@ def status_rows(session: Session, today_for: TodayFor, flt: StatusFilter) -> lis
     return rows
 
 
+def plans_loaded(session: Session) -> bool:
+    """Whether any plan is loaded (an empty listing may mean «load first»)."""
+    return session.scalar(select(PlanRow.id).limit(1)) is not None
+
+
 def count_by_status(rows: Iterable[StatusRow]) -> dict[Status, int]:
     """How many rows are in each status (only statuses that occur, in
     :class:`Status` order)."""
@@ -273,7 +279,7 @@ def _unknown(message: str, value: str, valid: Sequence[str]) -> NotFoundError:
     return NotFoundError(message + hint)
 
 
-def _plan_row(session: Session, code: str) -> PlanRow:
+def plan_row(session: Session, code: str) -> PlanRow:
     row = session.scalars(select(PlanRow).where(PlanRow.code == code)).one_or_none()
     if row is not None:
         return row
@@ -293,9 +299,17 @@ def _task_row(session: Session, plan: PlanRow, code: str, *, withdrawn: bool = F
     for task in tasks:
         if task.code == code:
             return task
-    by_number = [t for t in tasks if t.number == code]
-    if len(by_number) == 1:
-        return by_number[0]
+    # The number as printed («3.1)»), then without its punctuation («3.1»,
+    # what a shell lets through), then the id the same way («order-3.1»).
+    wanted = task_number_key(code)
+    for match in (
+        lambda t: t.number == code,
+        lambda t: bool(wanted) and task_number_key(t.number or "") == wanted,
+        lambda t: bool(wanted) and task_number_key(t.code) == wanted,
+    ):
+        found = [t for t in tasks if match(t)]
+        if len(found) == 1:
+            return found[0]
     raise _unknown(
         _("Нет задачи «{task}» в плане {plan}").format(task=code, plan=plan.code),
         code,
@@ -303,50 +317,33 @@ def _task_row(session: Session, plan: PlanRow, code: str, *, withdrawn: bool = F
     )
 
 
-def _party_codes(session: Session, plan_id: int | None) -> list[str]:
-    query = select(PartyRow.code).where(PartyRow.withdrawn_at.is_(None))
-    if plan_id is not None:
-        query = query.where(PartyRow.plan_id == plan_id)
-    return sorted(set(session.scalars(query)))
+def task_number_key(text: str) -> str:
+    """A task number or id without punctuation around its digits: «3.1)»,
+    «3.1.», «п. 3.1» and «order-3.1» all give «3.1»."""
+    found = re.findall(r"\d+(?:\.\d+)*", text)
+    return found[-1] if found else text.strip().casefold()
 
 
-def _org_codes(session: Session, plan_id: int | None) -> list[str]:
-    """Organisations that the parties (of a plan) fan out to."""
-    query = (
-        select(OrganisationRow.code)
-        .join(RegisterRow, RegisterRow.id == OrganisationRow.register_id)
-        .join(PartyRow, PartyRow.register == RegisterRow.code)
-        .where(OrganisationRow.withdrawn_at.is_(None), PartyRow.withdrawn_at.is_(None))
-    )
-    if plan_id is not None:
-        query = query.where(PartyRow.plan_id == plan_id)
-    return sorted(set(session.scalars(query)))
-
-
-def check_filter(session: Session, flt: StatusFilter) -> None:
-    """Refuse a filter naming an unknown plan, task, party or organisation
+def check_filter(session: Session, flt: StatusFilter) -> StatusFilter:
+    """The filter with its organisation and party as ids; refuses one
+    naming an unknown plan, task, party or organisation
     (:class:`NotFoundError` with «did you mean» and the valid choices), so
-    that a typo is not mistaken for «nothing to do»."""
-    plan_id = None
+    that a typo is not mistaken for «nothing to do», and an organisation
+    that is ambiguous without ``plan`` (:mod:`roadmap.directory`)."""
     if flt.plan is not None:
-        plan = _plan_row(session, flt.plan)
-        plan_id = plan.id
+        plan = plan_row(session, flt.plan)
         if flt.task is not None:
-            _task_row(session, plan, flt.task)
+            flt = replace(flt, task=_task_row(session, plan, flt.task).code)
     if flt.party is not None:
-        parties = _party_codes(session, plan_id)
-        if flt.party not in parties:
-            raise _unknown(_("Нет стороны «{id}»").format(id=flt.party), flt.party, parties)
+        flt = replace(flt, party=resolve_party(session, flt.party, flt.plan, need_plan=False))
     if flt.org is not None:
-        orgs = _org_codes(session, plan_id)
-        if flt.org not in orgs:
-            raise _unknown(_("Нет организации «{id}»").format(id=flt.org), flt.org, orgs)
+        flt = replace(flt, org=resolve_org(session, flt.org, flt.plan))
+    return flt
 
 
 def status(session: Session, today_for: TodayFor, flt: StatusFilter) -> list[StatusRow]:
     """:func:`status_rows` after :func:`check_filter`: what ``roadmap status`` lists."""
-    check_filter(session, flt)
-    return status_rows(session, today_for, flt)
+    return status_rows(session, today_for, check_filter(session, flt))
 
 
 # ---------------------------------------------------------------- done / reopen
@@ -425,7 +422,7 @@ class Recorded:
 def _targets(session: Session, sel: Selector) -> list[Target]:
     """The active occurrences of the selector's task, party and organisation,
     by unit then due date (unknown names raise :class:`NotFoundError`)."""
-    plan = _plan_row(session, sel.plan)
+    plan = plan_row(session, sel.plan)
     task = _task_row(session, plan, sel.task)
     latest = latest_completion()
     last = aliased(CompletionRow, name="last")
@@ -477,16 +474,17 @@ def _targets(session: Session, sel: Selector) -> list[Target]:
             )
         found = [t for t in found if t.party == sel.party]
     if sel.org is not None:
+        org = resolve_org(session, sel.org, plan.code)
         orgs = sorted({t.org for t in found if t.org})
-        if sel.org not in orgs:
+        if org not in orgs:
             raise _unknown(
                 _("Задача {task} не поручена организации «{org}»").format(
-                    task=task.code, org=sel.org
+                    task=task.code, org=org
                 ),
-                sel.org,
+                org,
                 orgs,
             )
-        found = [t for t in found if t.org == sel.org]
+        found = [t for t in found if t.org == org]
     if sel.occurrence is not None:
         found = [t for t in found if t.id == sel.occurrence]
         if not found:
@@ -722,6 +720,7 @@ class HistoryEntry:
     url: str | None
     evidence: Evidence | None
     supersedes_id: int | None
+    carried_from_id: int | None = None  # carried over by a load from this completion
     occurrence_id: int = 0
 
     @property
@@ -752,6 +751,7 @@ class HistoryEntry:
             if ev
             else None,
             "supersedes": self.supersedes_id,
+            "carried_from": self.carried_from_id,
         }
 
 
@@ -795,7 +795,7 @@ def _history_entries(session: Session, query: Select[*tuple[Any, ...]]) -> list[
             HistoryEntry(
                 row.id, row.at, zone, row.by, row.action, plan, task_code,
                 number, party_code, org_code, start, due, row.note, row.url, evidence,
-                row.supersedes_id, row.occurrence_id,
+                row.supersedes_id, row.carried_from_id, row.occurrence_id,
             )
         )
     return entries
@@ -808,19 +808,32 @@ def history(
     *,
     org: str | None = None,
     party: str | None = None,
+    current: bool = False,
 ) -> list[HistoryEntry]:
     """Every completion and reopen of a plan (a task, an organisation),
-    oldest first — superseded rows and withdrawn occurrences included."""
-    plan_row = _plan_row(session, plan)
-    check_filter(session, StatusFilter(plan=plan, org=org, party=party))
-    query = _history_query().where(OccurrenceRow.plan_id == plan_row.id)
+    oldest first — superseded rows and withdrawn occurrences included.
+
+    ``current``: only the «done» that makes each occurrence done now (who,
+    when, with what), for the active occurrences that are done — what a
+    report lists."""
+    found_plan = plan_row(session, plan)
+    flt = check_filter(session, StatusFilter(plan=plan, org=org, party=party))
+    org, party = flt.org, flt.party
+    query = _history_query().where(OccurrenceRow.plan_id == found_plan.id)
     if task is not None:
         # A withdrawn task keeps its history.
-        query = query.where(TaskRow.id == _task_row(session, plan_row, task, withdrawn=True).id)
+        query = query.where(TaskRow.id == _task_row(session, found_plan, task, withdrawn=True).id)
     if org is not None:
         query = query.where(OrganisationRow.code == org)
     if party is not None:
         query = query.where(PartyRow.code == party)
+    if current:
+        latest = latest_completion()
+        query = query.join(latest, latest.c.completion_id == CompletionRow.id).where(
+            CompletionRow.action == DONE,
+            OccurrenceRow.done_at.is_not(None),
+            OccurrenceRow.withdrawn_at.is_(None),
+        )
     return _history_entries(session, query)
 
 
@@ -908,3 +921,49 @@ def _named(sessions: sessionmaker[Session], sha256: str) -> bool:
             select(CompletionRow.id).where(CompletionRow.evidence_sha256 == sha256).limit(1)
         ).first()
     return found is not None
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def find_evidence(session: Session, ref: str) -> Evidence:
+    """The evidence file a completion names: ``ref`` is the completion's
+    number (as ``history`` shows it) or the file's SHA-256 (or its first 8+
+    hex digits). :class:`NotFoundError` when nothing matches,
+    :class:`UsageError` for a prefix that several files share."""
+    ref = ref.strip().lower()
+    query = select(
+        CompletionRow.evidence_sha256, CompletionRow.evidence_name,
+        CompletionRow.evidence_size, CompletionRow.evidence_media_type,
+    ).where(CompletionRow.evidence_sha256.is_not(None))
+    if ref.isdigit():
+        row = session.execute(query.where(CompletionRow.id == int(ref))).first()
+        if row is None:
+            exists = session.get(CompletionRow, int(ref)) is not None
+            raise NotFoundError(
+                _("У отметки № {id} нет файла-доказательства (только ссылка)").format(id=ref)
+                if exists
+                else _("Нет отметки № {id} (номера — в roadmap history)").format(id=ref)
+            )
+        rows = [row]
+    elif len(ref) >= 8 and set(ref) <= _HEX:
+        rows = list(session.execute(
+            query.where(CompletionRow.evidence_sha256.startswith(ref))
+            .order_by(CompletionRow.id.desc())
+        ))
+        if len({r[0] for r in rows}) > 1:
+            raise UsageError(
+                _("Начало «{ref}» у нескольких файлов: {shas}; укажите больше цифр").format(
+                    ref=ref, shas=", ".join(sorted({str(r[0])[:16] for r in rows}))
+                )
+            )
+        if not rows:
+            raise NotFoundError(_("Нет файла-доказательства с SHA-256 «{ref}»").format(ref=ref))
+    else:
+        raise UsageError(
+            _("«{ref}»: ожидается номер отметки (roadmap history) или SHA-256 файла").format(
+                ref=ref
+            )
+        )
+    sha, name, size, media = rows[0]
+    return Evidence(str(sha), name or str(sha), size or 0, media)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from roadmap.files import write_atomic
+from roadmap.files import FileWriteError, write_atomic
 
 
 def test_text_and_bytes_replace_the_file(tmp_path: Path) -> None:
@@ -30,7 +30,7 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full_disk)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(FileWriteError, match="No space"):
         write_atomic(target, "BEGIN:VCALENDAR\nnew")
     assert target.read_text(encoding="utf-8") == "BEGIN:VCALENDAR"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["calendar.ics"]

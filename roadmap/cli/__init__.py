@@ -22,5 +22,6 @@ from roadmap.cli import web as _web  # noqa: F401  isort: skip
 from roadmap.cli import database as _database  # noqa: F401  isort: skip
 from roadmap.cli import indicators as _indicators  # noqa: F401  isort: skip
 from roadmap.cli import imports as _imports  # noqa: F401  isort: skip
+from roadmap.cli import directory as _directory  # noqa: F401  isort: skip
 
 __all__ = ["main", "pass_app"]

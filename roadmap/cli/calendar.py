@@ -8,18 +8,19 @@ Thin shells: :func:`notifications.feeds.calendar_for` builds a calendar,
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 
 from roadmap.app import App
+from roadmap.cli.params import today_option
 from roadmap.cli.root import main, pass_app
-from roadmap.feeds import FeedView, Scope, create_feed, list_feeds, revoke_feed
+from roadmap.feeds import FeedView, Scope, create_feed, list_feeds, resolve_scope, revoke_feed
 from roadmap.files import write_atomic
 from roadmap.i18n import _
+from roadmap.settings import DEFAULT_BASE_URL
 from roadmap.storage.db import write_session
-from roadmap.storage.tables import SCOPE_ORG, SCOPE_PARTY, SCOPE_PLAN
 
 
 def scope_options(func: click.decorators.FC) -> click.decorators.FC:
@@ -39,26 +40,15 @@ def scope_options(func: click.decorators.FC) -> click.decorators.FC:
     return func
 
 
-def to_scope(plan: str | None, party: str | None, org: str | None) -> Scope:
-    if party is not None and org is not None:
-        raise click.UsageError(_("Укажите одно из --party и --org"))
-    if party is not None:
-        return Scope(SCOPE_PARTY, party, plan)
-    if org is not None:
-        return Scope(SCOPE_ORG, org, plan)
-    if plan is not None:
-        return Scope(SCOPE_PLAN, plan)
-    raise click.UsageError(_("Укажите --plan, --party или --org"))
+def to_scope(app: App, plan: str | None, party: str | None, org: str | None) -> Scope:
+    """The scope the options name (:func:`roadmap.feeds.resolve_scope`)."""
+    with app.sessions() as session:
+        return resolve_scope(session, plan, party, org)
 
 
 @main.command()
 @scope_options
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Считать сегодняшней эту дату (ГГГГ-ММ-ДД); по умолчанию — дата в поясе плана.",
-)
+@today_option
 @click.option(
     "-o",
     "--output",
@@ -67,23 +57,34 @@ def to_scope(plan: str | None, party: str | None, org: str | None) -> Scope:
     help="Записать в файл (атомарно) вместо стандартного вывода.",
 )
 @click.option("--todo", is_flag=True, help="Задачи (VTODO) вместо событий (VEVENT).")
+@click.option(
+    "--spans",
+    is_flag=True,
+    help="Длинные периоды (больше месяца) — полосой на весь период, а не событием в день срока.",
+)
 @pass_app
 def ics(
     app: App,
     plan: str | None,
     party: str | None,
     org: str | None,
-    today: datetime | None,
+    today: date | None,
     output: Path | None,
     todo: bool,
+    spans: bool,
 ) -> None:
     """Календарь iCalendar (RFC 5545) сроков плана, стороны или организации."""
     from notifications.feeds import calendar_for
 
-    scope = to_scope(plan, party, org)
+    scope = to_scope(app, plan, party, org)
     if today is not None:
-        app.clock.fixed_today = today.date()
-    data = calendar_for(app, scope, todo=todo)
+        app.clock.fixed_today = today
+    # A calendar for another day is a what-if: the live feeds' revisions
+    # (SEQUENCE, DTSTAMP, ETag) must not move because of it.
+    # --spans shows other events: a what-if too, for the live revisions.
+    data = calendar_for(
+        app, scope, todo=todo, record=today is None and not spans, spans=spans
+    )
     if output is None:
         click.echo(data, nl=False)
     else:
@@ -111,10 +112,11 @@ def feed_create(
     app: App, plan: str | None, party: str | None, org: str | None, label: str | None
 ) -> None:
     """Создать подписку и показать её ссылку (один раз: хранится только хеш)."""
-    scope = to_scope(plan, party, org)
+    scope = to_scope(app, plan, party, org)
     with write_session(app.sessions) as session:
         view, token = create_feed(session, scope, label, app.clock.now())
-    url, webcal = feed_urls(str(app.settings["feed_base_url"]), token)
+    base = str(app.settings["feed_base_url"])
+    url, webcal = feed_urls(base, token)
     click.echo(_("Подписка {id}: {scope}").format(id=view.id, scope=view.scope.describe()))
     click.echo(url)
     click.echo(webcal)
@@ -123,6 +125,15 @@ def feed_create(
         .format(id=view.id),
         err=True,
     )
+    if base == DEFAULT_BASE_URL:
+        click.echo(
+            _(
+                "Внимание: адрес {base} — по умолчанию, он открывается только на этом "
+                "компьютере; укажите внешний адрес в настройке feed_base_url "
+                "(ROADMAP_FEED_BASE_URL, см. docs/settings.md)"
+            ).format(base=base),
+            err=True,
+        )
 
 
 def _when(at: datetime | None) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,8 +20,9 @@ import click
 
 from roadmap.app import App
 from roadmap.cli.output import render_table
+from roadmap.cli.params import today_option
 from roadmap.cli.root import main, pass_app
-from roadmap.i18n import _
+from roadmap.i18n import N_, _
 from roadmap.storage.db import write_session
 from roadmap.storage.tables import OUTBOX_STATUSES as STATUSES
 
@@ -33,12 +34,7 @@ if TYPE_CHECKING:
 
 
 @main.command()
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Считать сегодняшней эту дату (ГГГГ-ММ-ДД); по умолчанию — дата в поясе плана.",
-)
+@today_option
 @click.option("--plan", default=None, help="Только этот план (его код).")
 @click.option(
     "--dry-run",
@@ -56,12 +52,12 @@ if TYPE_CHECKING:
 )
 @pass_app
 def remind(
-    app: App, today: datetime | None, plan: str | None, dry_run_flag: bool, out_dir: Path
+    app: App, today: date | None, plan: str | None, dry_run_flag: bool, out_dir: Path
 ) -> None:
     """Составить сегодняшние напоминания и отправить их (каждое — один раз)."""
     from notifications.outbox import dry_run, run_reminders
 
-    day = today.date() if today is not None else None
+    day = today if today is not None else None
     if dry_run_flag:
         report = dry_run(app, out_dir, plan=plan, today=day)
     else:
@@ -106,6 +102,16 @@ def describe_remind(report: RemindReport) -> list[str]:
     return lines
 
 
+# The statuses of the outbox (``--status`` and JSON keep the codes) for people.
+OUTBOX_LABELS = {
+    "pending": N_("в очереди"),
+    "sending": N_("отправляется"),
+    "sent": N_("отправлено"),
+    "failed": N_("не доставлено"),
+    "dropped": N_("не нужно (нечего сообщить)"),
+}
+
+
 @main.group(invoke_without_command=True)
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="Только с этим статусом.")
 @click.option(
@@ -129,11 +135,12 @@ def outbox(ctx: click.Context, status: str | None, fmt: str) -> None:
         return
     headers = (_("№"), _("Статус"), _("Дата"), _("Кому"), _("Попыток"), _("Тема"))
     table = [
-        (r.id, r.status, r.local_date.isoformat(), r.recipient, r.attempts,
+        (r.id, _(OUTBOX_LABELS.get(r.status, r.status)), r.local_date.isoformat(), r.recipient,
+         r.attempts,
          r.subject or _("(составляется при отправке)"))
         for r in rows
     ]
-    click.echo(render_table(headers, table, (8, 8, 10, 32, 7, None), right=(0, 4)))
+    click.echo(render_table(headers, table, (8, 14, 10, 32, 7, None), right=(0, 4)))
     # Replies in full, below the table: they are what an operator acts on.
     for r in rows:
         if r.last_error and r.status != "sent":

@@ -35,7 +35,7 @@ import html
 import shutil
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +43,23 @@ import click
 
 from roadmap.app import App
 from roadmap.cli.indicators import indicators_table_html
-from roadmap.cli.output import emit_binary, render_table, to_csv, to_json, write_output
+from roadmap.cli.output import (
+    emit_binary,
+    human_date,
+    render_rows,
+    render_table,
+    to_csv,
+    to_json,
+    write_output,
+)
+from roadmap.cli.params import today_option
 from roadmap.cli.root import main, pass_app
 from roadmap.execution import build_execution_report
 from roadmap.execution_files import execution_docx, execution_xlsx
 from roadmap.i18n import N_, _, days_, get_language
 from roadmap.report import REPORT_STATUSES, Report, TaskSummary, Unit, build_report
 from roadmap.status import COLOURS, MARKS, Status, status_class, status_label
+from roadmap.tracking import HistoryEntry
 
 FORMATS = click.Choice(["table", "json", "csv", "html", "docx", "xlsx"])
 DOCUMENTS = {"docx": execution_docx, "xlsx": execution_xlsx}
@@ -57,12 +67,7 @@ DOCUMENTS = {"docx": execution_docx, "xlsx": execution_xlsx}
 
 @main.command()
 @click.argument("plan")
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Считать сегодняшней эту дату (ГГГГ-ММ-ДД); по умолчанию — дата в поясе плана.",
-)
+@today_option
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--org", default=None,
               help="Только эта организация (для --format docx и xlsx).")
@@ -75,14 +80,14 @@ DOCUMENTS = {"docx": execution_docx, "xlsx": execution_xlsx}
 )
 @pass_app
 def report(
-    app: App, plan: str, today: datetime | None, fmt: str, org: str | None, output: Path | None
+    app: App, plan: str, today: date | None, fmt: str, org: str | None, output: Path | None
 ) -> None:
     """Отчёт координатора: сколько организаций выполнили, просрочили и ждут
     каждую задачу плана, просроченные задачи каждой организации, итоги
     дочерних планов. С --format docx или xlsx — информация о ходе
     реализации плана, как её отправляют наверх."""
     if today is not None:
-        app.clock.fixed_today = today.date()
+        app.clock.fixed_today = today
     if org is not None and fmt not in DOCUMENTS:
         raise click.UsageError(_("--org работает с --format docx и xlsx"))
     due_soon_days = int(app.settings["lookahead_days"])
@@ -136,6 +141,28 @@ def _kind(task: TaskSummary) -> str:
     return "dated"
 
 
+def _unit_names(result: Report) -> dict[tuple[str, str | None], str]:
+    return {(u.party, u.org): u.name for u in result.units}
+
+
+def _done_json(result: Report, entry: HistoryEntry) -> dict[str, Any]:
+    """A done occurrence of the report: who, when, the note, the evidence."""
+    return {
+        "task": entry.task,
+        "number": entry.number,
+        "party": entry.party,
+        "org": entry.org,
+        "name": _unit_names(result).get((entry.party, entry.org)),
+        "due": entry.due.isoformat() if entry.due else None,
+        "completion": entry.id,
+        "by": entry.by,
+        "at": entry.at.isoformat(),
+        "note": entry.note,
+        "url": entry.url,
+        "evidence": entry.evidence.name if entry.evidence else None,
+    }
+
+
 def report_to_json(result: Report) -> dict[str, Any]:
     """The ``roadmap report --format json`` object (see the module doc)."""
     return {
@@ -171,6 +198,7 @@ def report_to_json(result: Report) -> dict[str, Any]:
             }
             for o in result.organisations
         ],
+        "done": [_done_json(result, d) for d in result.done],
         "children": [
             {
                 "plan": c.plan,
@@ -237,9 +265,12 @@ def report_csv(result: Report) -> str:
 # ---------------------------------------------------------------- table
 
 
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+def _wrapped(text: str, indent: str, width: int) -> list[str]:
+    """``text`` over as many lines of ``width`` as it takes, each indented."""
+    return textwrap.wrap(
+        " ".join(text.split()), width=max(width, 20), initial_indent=indent,
+        subsequent_indent=indent, break_on_hyphens=False,
+    )
 
 
 def _names(names: Sequence[str], width: int) -> str:
@@ -277,10 +308,10 @@ def report_table(result: Report, width: int = 100) -> Iterator[str]:
         labels = [_(SHORT_LABELS[s]) for s in REPORT_STATUSES]
     # Count columns keep their width; the free-text columns give way.
     fixed = [20] * len(labels)
-    yield _clip(f"{result.plan} — {result.title}", width)
+    yield from _wrapped(f"{result.plan} — {result.title}", "", width)
     yield days_("Сегодня: {today} ({zone}); «скоро срок» — {days} дн.",
                 result.due_soon_days).format(
-        today=result.today.isoformat(), zone=result.timezone, days=result.due_soon_days
+        today=human_date(result.today), zone=result.timezone, days=result.due_soon_days
     )
     totals = ", ".join(
         f"{status_label(s)} {result.counts[s]}" for s in REPORT_STATUSES if result.counts[s]
@@ -296,7 +327,7 @@ def report_table(result: Report, width: int = 100) -> Iterator[str]:
 
     yield ""
     yield _("Задачи (число организаций)")
-    table = render_table(
+    blocks = render_rows(
         [_("№"), _("Мероприятие"), *labels],
         [
             [t.number or t.task, t.activity, *(t.counts[s] for s in REPORT_STATUSES)]
@@ -305,13 +336,13 @@ def report_table(result: Report, width: int = 100) -> Iterator[str]:
         [12, None, *fixed],
         width=width,
         right=range(2, 2 + len(labels)),
-    ).splitlines()
+    )
     indent = "    "
-    yield table[0]
-    for task, line in zip(result.tasks, table[1:], strict=True):
-        yield line
+    yield from blocks[0]
+    for task, block in zip(result.tasks, blocks[1:], strict=True):
+        yield from block
         if task.undated or task.on_demand:
-            yield indent + _clip(_deadline(task), width - len(indent))
+            yield from _wrapped(_deadline(task), indent, width)
         if task.overdue:
             label = indent + _("просрочено: ")
             yield label + _names([u.name for u in task.overdue], width - len(label))
@@ -320,20 +351,20 @@ def report_table(result: Report, width: int = 100) -> Iterator[str]:
         yield ""
         yield _("Организации и участники (число задач)")
         numbers = {t.task: t.number or t.task for t in result.tasks}
-        table = render_table(
+        blocks = render_rows(
             [_("Организация"), *labels],
             [[o.unit.name, *(o.counts[s] for s in REPORT_STATUSES)] for o in result.organisations],
             [None, *fixed],
             width=width,
             right=range(1, 1 + len(labels)),
-        ).splitlines()
-        yield table[0]
-        for org, line in zip(result.organisations, table[1:], strict=True):
-            yield line
+        )
+        yield from blocks[0]
+        for org, block in zip(result.organisations, blocks[1:], strict=True):
+            yield from block
             if org.overdue_tasks:
                 overdue = ", ".join(numbers.get(code, code) for code in org.overdue_tasks)
                 text = _("просрочены задачи: {tasks}").format(tasks=overdue)
-                yield indent + _clip(text, width - len(indent))
+                yield from _wrapped(text, indent, width)
 
     if result.children:
         yield ""
@@ -380,7 +411,36 @@ table.matrix th.u { position: sticky; left: 0; background: #fafafa; font-weight:
 ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .8rem; }
 ul.legend span.sw { display: inline-block; width: 1.4rem; text-align: center;
                     border: 1px solid #999; margin-right: .3rem; }
+table.matrix th.t span.act { display: none; font-weight: 400; font-size: .7rem;
+                             white-space: normal; inline-size: 11em; }
+.print-only { display: none; }
+/* Phones: the activity under each column number; a title that leaves room. */
+@media (max-width: 600px) {
+  body { margin: .6rem; }
+  h1 { font-size: 1.05rem; line-height: 1.25; }
+  p.meta { font-size: .8rem; }
+  table.matrix th.t span.act { display: block; }
+}
+/* Paper: landscape, the header row on every page, the matrix in blocks of
+   columns, each with the organisation column, the activity in the headers. */
+@media print {
+  @page { size: A4 landscape; margin: 1cm; }
+  body { margin: 0; font-size: 9pt; }
+  .screen-only { display: none; }
+  .print-only { display: block; }
+  thead { display: table-header-group; }
+  tr, th, td { break-inside: avoid; }
+  table.matrix { margin-bottom: 1rem; }
+  h3 { break-after: avoid; }
+  table.matrix thead th, table.matrix th.u { position: static; }
+  table.matrix th.t span.act { display: block; font-size: 6.5pt; inline-size: 17em; }
+  table.matrix th.u { max-width: 11em; }
+  td.c, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
+
+#: Task columns per printed block of the matrix (A4 landscape).
+PRINT_COLUMNS = 8
 
 
 def _css() -> str:
@@ -438,19 +498,37 @@ def report_html(result: Report) -> str:
     out.append('<li><span class="sw">—</span>' + e(_("не участвует")) + "</li>")
     out.append("</ul>")
 
-    # the matrix
+    # the matrix: whole on screen, in blocks of columns on paper
     out.append(_tag("h2", _("Организации × мероприятия")))
-    out.append('<table class="matrix">')
-    out.append("<thead><tr>")
-    out.append(_tag("th", _("Организация"), 'class="u"'))
-    for t in result.tasks:
+    out.append('<div class="screen-only">')
+    out.extend(_matrix(result, result.tasks, e))
+    out.append("</div>")
+    out.append('<div class="print-only">')
+    for n in range(0, len(result.tasks), PRINT_COLUMNS):
+        block = result.tasks[n:n + PRINT_COLUMNS]
+        out.append(_tag("h3", _("Мероприятия {first} — {last}").format(
+            first=block[0].number or block[0].task, last=block[-1].number or block[-1].task)))
+        out.extend(_matrix(result, block, e))
+    out.append("</div>")
+    out.extend(_rest_html(result, e))
+    return "\n".join(out) + "\n"
+
+
+def _matrix(result: Report, tasks: Sequence[TaskSummary], e: Any) -> list[str]:
+    """One matrix table: a row per organisation, a column per task of
+    ``tasks``, each column headed by the task's number and its activity."""
+    out = ['<table class="matrix">', "<thead><tr>", _tag("th", _("Организация"), 'class="u"')]
+    for t in tasks:
         label = t.number or t.task
-        out.append(f'<th class="t" title="{e(t.activity)}">{e(label)}</th>')
+        out.append(
+            f'<th class="t" title="{e(t.activity)}"><span class="no">{e(label)}</span>'
+            f'<span class="act">{e(t.activity)}</span></th>'
+        )
     out.append("</tr></thead>")
     out.append("<tbody>")
     for unit in result.units:
         out.append(f'<tr><th class="u" scope="row">{e(unit.name)}</th>')
-        for t in result.tasks:
+        for t in tasks:
             cell = result.cell(t.task, unit)
             if cell is None:
                 out.append('<td class="c none">—</td>')
@@ -469,7 +547,12 @@ def report_html(result: Report) -> str:
             )
         out.append("</tr>")
     out.append("</tbody></table>")
+    return out
 
+
+def _rest_html(result: Report, e: Any) -> list[str]:
+    """The report's tables after the matrix, and the end of the page."""
+    out: list[str] = []
     # tasks
     out.append(_tag("h2", _("Мероприятия")))
     out.append("<table><thead><tr>")
@@ -488,6 +571,29 @@ def report_html(result: Report) -> str:
             out.append(f'<td class="n">{t.counts[s]}</td>')
         out.append(f"<td>{e(', '.join(u.name for u in t.overdue))}</td></tr>")
     out.append("</tbody></table>")
+
+    # who did what
+    if result.done:
+        names = _unit_names(result)
+        out.append(_tag("h2", _("Выполнено: кто, когда, документ")))
+        out.append("<table><thead><tr>")
+        for head in (_("№"), _("Организация"), _("Срок"), _("Отмечено"), _("Кто"),
+                     _("Документ"), _("Примечание")):
+            out.append(f"<th>{e(head)}</th>")
+        out.append("</tr></thead><tbody>")
+        for d in result.done:
+            # The link as text: the page stays self-contained, nothing to fetch.
+            document = e(d.evidence.name if d.evidence else (d.url or ""))
+            mark = _("отметка № {id}").format(id=d.id)
+            out.append(
+                f"<tr><td>{e(d.number or d.task)}</td>"
+                f"<td>{e(names.get((d.party, d.org), d.org or d.party))}</td>"
+                f"<td>{e(_date(d.due) if d.due else '—')}</td>"
+                f"<td>{e(d.local_at.strftime('%d.%m.%Y %H:%M'))}</td><td>{e(d.by)}</td>"
+                f"<td>{document} <small>({e(mark)})</small></td>"
+                f"<td>{e(d.note or '')}</td></tr>"
+            )
+        out.append("</tbody></table>")
 
     # children
     if result.children:
@@ -511,7 +617,7 @@ def report_html(result: Report) -> str:
 
     out.append("</body>")
     out.append("</html>")
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _date(day: date) -> str:

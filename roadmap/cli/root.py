@@ -13,7 +13,7 @@ import click
 
 from roadmap.app import App
 from roadmap.errors import RoadmapError
-from roadmap.i18n import LANGUAGES, LOCALE_DIR, _, language_from_env, set_language
+from roadmap.i18n import LANGUAGES, LOCALE_DIR, N_, _, language_from_env, set_language
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,7 +30,15 @@ CLICK_MODULES = (
     "click.shell_completion",
 )
 CLICK_HELP_TEXT = "Show this message and exit."  # click's msgid of --help's text
+# click texts that its catalogue cannot hold: looked up as ``_(variable)``
+# (no literal for the extractor), so ours translates them.
+CLICK_EXTRA = {"required": N_("обязательный")}
 _click: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def _click_text(message: str) -> str:
+    extra = CLICK_EXTRA.get(message)
+    return _(extra) if extra is not None else _click.gettext(message)
 
 
 def speak(lang: str) -> None:
@@ -42,7 +50,7 @@ def speak(lang: str) -> None:
     for name in CLICK_MODULES:
         module = importlib.import_module(name)
         if hasattr(module, "_"):
-            module._ = _click.gettext  # type: ignore[attr-defined]
+            module._ = _click_text  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = _click.ngettext  # type: ignore[attr-defined]
 
@@ -77,6 +85,21 @@ class RoadmapCommand(click.Command):
         with _translated(self):
             return super().get_short_help_str(limit)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # click names a path «file», «directory» or «path» in its messages
+        # («File 'x' does not exist.») when the option is made, at import,
+        # before the language is known: name it again now.
+        for param in self.params:
+            kind = param.type
+            if isinstance(kind, click.Path):
+                word = "path"
+                if kind.file_okay and not kind.dir_okay:
+                    word = "file"
+                elif kind.dir_okay and not kind.file_okay:
+                    word = "directory"
+                kind.name = _click.gettext(word)
+        return super().parse_args(ctx, args)
+
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         # click makes this option once per command and keeps it, help text
         # and all: give it the text of the current language each time.
@@ -84,6 +107,18 @@ class RoadmapCommand(click.Command):
         if option is not None:
             option.help = _click.gettext(CLICK_HELP_TEXT)
         return option
+
+
+# ``roadmap --help`` lists the commands by who uses them; a command not
+# named here goes under «Прочее».
+COMMAND_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (N_("Планы"), ("validate", "load", "plans", "show", "orgs", "parties", "deadline",
+                   "import")),
+    (N_("Куратор школы"), ("status", "done", "reopen", "history", "evidence")),
+    (N_("Координатор"), ("report", "indicators", "indicator")),
+    (N_("Календари и почта"), ("ics", "feed", "remind", "outbox")),
+    (N_("Сервер"), ("serve", "link")),
+)
 
 
 class RoadmapGroup(RoadmapCommand, click.Group):
@@ -101,6 +136,29 @@ class RoadmapGroup(RoadmapCommand, click.Group):
         if parent is None:  # the language of LANG, until --lang (eager) says otherwise
             speak(language_from_env())
         return super().make_context(info_name, args, parent, **extra)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if ctx.parent is not None:  # subgroups: click's own flat list
+            super().format_commands(ctx, formatter)
+            return
+        listed = {
+            name: cmd
+            for name in self.list_commands(ctx)
+            if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden
+        }
+        limit = formatter.width - 6 - max((len(n) for n in listed), default=0)
+        sections = [
+            (_(title), [n for n in names if n in listed]) for title, names in COMMAND_SECTIONS
+        ]
+        rest = [n for n in listed if all(n not in names for _t, names in COMMAND_SECTIONS)]
+        sections.append((_("Прочее"), rest))
+        for title, names in sections:
+            if not names:
+                continue
+            with formatter.section(title):
+                formatter.write_dl(
+                    [(n, listed[n].get_short_help_str(limit)) for n in names]
+                )
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -7,6 +7,7 @@ and formats the result; the formatting helpers below are the only text.
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,11 @@ from typing import Any
 import click
 
 from roadmap.app import App
+from roadmap.cli.output import human_date, render_table, terminal_width
 from roadmap.cli.root import main, pass_app
 from roadmap.i18n import _
-from roadmap.plans import read_catalog
+from roadmap.plans import Stored, read_catalog
+from roadmap.storage.carrying import describe_unit, due_label, refuse_undecided
 from roadmap.storage.db import write_session
 from roadmap.storage.health import ensure_intact
 from roadmap.storage.repository import (
@@ -29,6 +32,7 @@ from roadmap.storage.repository import (
     get_plan_view,
     list_plans,
     load_catalog,
+    stored_names,
 )
 
 FORMATS = click.Choice(["table", "json"])
@@ -36,20 +40,42 @@ FORMATS = click.Choice(["table", "json"])
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--carry/--no-carry",
+    default=None,
+    help="Переносить ли отметки о выполнении со снятых сроков на новые, когда пара неясна "
+    "(по умолчанию переносятся только несомненные, а при неясных загрузка отменяется).",
+)
+@click.option("--dry-run", is_flag=True, help="Показать, что изменится, ничего не записывая.")
 @pass_app
-def load(app: App, paths: tuple[Path, ...]) -> None:
+def load(app: App, paths: tuple[Path, ...], carry: bool | None, dry_run: bool) -> None:
     """Загрузить (или обновить) планы и реестры в базу: PATH — файлы или каталоги.
 
     Отметки о выполнении неизменённых сроков сохраняются; исчезнувшие сроки
-    снимаются, но их история остаётся."""
-    catalog = read_catalog(list(paths), strict=False)
+    снимаются, но их история остаётся. Если исправленный срок заменил
+    выполненный, отметка переносится на новый срок (новой записью,
+    которая ссылается на прежнюю)."""
+    catalog = read_catalog(list(paths), strict=False, stored=lambda: stored(app))
     for problem in catalog.warnings:
         click.echo(str(problem), err=True)
     ensure_intact(app.engine)  # never write into a damaged file
     with write_session(app.sessions) as session:
-        report = load_catalog(session, catalog, app.clock.now())
+        report = load_catalog(session, catalog, app.clock.now(), carry=carry)
+        if not dry_run:
+            refuse_undecided(report.undecided)
+        else:
+            session.rollback()  # a preview: the same work, nothing kept
+    if dry_run:
+        click.echo(_("Пробный прогон: ничего не записано"))
     for line in describe_load(report):
         click.echo(line)
+
+
+def stored(app: App) -> Stored:
+    """The plans and registers already loaded (asked only when a file
+    names a parent or register that is not among the files)."""
+    with app.sessions() as session:
+        return stored_names(session)
 
 
 @main.command("plans")
@@ -94,6 +120,20 @@ def describe_load(report: LoadReport) -> Iterator[str]:
         yield _("Реестр {id}: {what}").format(id=reg.register, what=_register_change(reg))
     for plan in report.plans:
         yield _("План {id}: {what}").format(id=plan.plan, what=_plan_change(plan))
+        for c in plan.carried:
+            yield "  " + _(
+                "{unit}: отметка о выполнении ({by}) перенесена со срока {old} на {new}"
+            ).format(
+                unit=describe_unit(c.task, c.party, c.org), by=c.by,
+                old=due_label(c.old_due), new=due_label(c.new_due),
+            )
+        for u in plan.undecided:
+            yield "  " + _(
+                "{unit}: снятый срок {old} был выполнен; перенос неясен (новые сроки: {new})"
+            ).format(
+                unit=describe_unit(u.task, u.party, u.org), old=due_label(u.old_due),
+                new=", ".join(due_label(d) for d in u.choices),
+            )
     if not report.registers and not report.plans:
         yield _("Нечего загружать")
 
@@ -153,31 +193,19 @@ def summary_to_json(summary: PlanSummary) -> dict[str, Any]:
     }
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def plans_table(summaries: list[PlanSummary]) -> str:
     header = (_("План"), _("Название"), _("Период"), _("Задачи"), _("Сроки"))
     rows = [
         (
             s.id,
-            _clip(s.title, 60),
-            f"{s.period_start.isoformat()} — {s.period_end.isoformat()}",
+            s.title,
+            f"{human_date(s.period_start)} — {human_date(s.period_end)}",
             str(s.tasks),
             str(s.occurrences),
         )
         for s in summaries
     ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = []
-    for row in [header, *rows]:
-        cells = [
-            cell.rjust(w) if i >= 3 else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
+    return render_table(header, rows, (40, None, 12, 6, 6), right=(3, 4))
 
 
 def _windows_json(task: TaskView) -> list[dict[str, str | None]]:
@@ -233,7 +261,7 @@ def plan_to_json(view: PlanView) -> dict[str, Any]:
 def _dates(task: TaskView, limit: int = 4) -> str:
     if task.occurrences:
         shown = [
-            f"{w.start.isoformat()}..{w.due.isoformat()}" if w.start else w.due.isoformat()
+            f"{human_date(w.start)}–{human_date(w.due)}" if w.start else human_date(w.due)
             for w in task.occurrences[:limit]
         ]
         more = len(task.occurrences) - limit
@@ -245,26 +273,42 @@ def _dates(task: TaskView, limit: int = 4) -> str:
     return _("срок не указан")
 
 
-def describe_plan(view: PlanView) -> Iterator[str]:
-    """The human form of ``roadmap show``."""
-    yield f"{view.id} — {view.title}"
-    yield view.authority
+def _lines(text: str, first: str, rest: str, width: int) -> list[str]:
+    """``text`` wrapped to ``width``, the first line after ``first``."""
+    return textwrap.wrap(
+        " ".join(text.split()), width=max(width, 30), initial_indent=first,
+        subsequent_indent=rest, break_on_hyphens=False,
+    ) or [first.rstrip()]
+
+
+def describe_plan(view: PlanView, width: int | None = None) -> Iterator[str]:
+    """The human form of ``roadmap show``: long texts wrap to ``width``
+    (the terminal's), nothing is cut."""
+    width = width or terminal_width()
+    yield from _lines(f"{view.id} — {view.title}", "", "", width)
+    yield from _lines(view.authority, "", "", width)
     yield _("Период: {start} — {end} ({zone})").format(
-        start=view.period_start.isoformat(), end=view.period_end.isoformat(), zone=view.timezone
+        start=human_date(view.period_start), end=human_date(view.period_end), zone=view.timezone
     )
     section = None
+    pad = "      "
     for task in view.tasks:
         if task.section != section:
             section = task.section
             yield ""
-            yield task.section_title
-        yield f"  {task.number or task.id}  {task.activity}"
-        yield "      " + _("Срок: {text} → {dates}").format(
-            text=task.deadline or "—", dates=_dates(task)
+            yield from _lines(task.section_title, "", "", width)
+        number = f"  {task.number or task.id}  "
+        yield from _lines(task.activity, number, " " * len(number), width)
+        yield from _lines(
+            _("Срок: {text} → {dates}").format(text=task.deadline or "—", dates=_dates(task)),
+            pad, pad + "  ", width,
         )
-        yield "      " + _("Ответственные: {text}").format(text=task.responsible)
+        yield from _lines(
+            _("Ответственные: {text}").format(text=task.responsible), pad, pad + "  ", width
+        )
         if task.result:
-            yield "      " + _("Результат: {text}").format(text=task.result)
+            yield from _lines(_("Результат: {text}").format(text=task.result), pad, pad + "  ",
+                              width)
     if view.indicators:
         yield ""
         yield _("Показатели")

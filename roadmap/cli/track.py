@@ -8,7 +8,7 @@ of work and formats the result with :mod:`roadmap.cli.output`.
 from __future__ import annotations
 
 import getpass
-import shutil
+import os
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
@@ -18,10 +18,20 @@ from typing import Any, TypeVar
 import click
 
 from roadmap.app import App, Clock
-from roadmap.cli.output import echo_csv, echo_json, emit_binary, output_option, render_table
+from roadmap.cli.output import (
+    echo_csv,
+    echo_json,
+    emit_binary,
+    human_date,
+    output_option,
+    render_listing,
+    terminal_width,
+)
+from roadmap.cli.params import DATE, ExistingFile, today_option
 from roadmap.cli.root import main, pass_app
 from roadmap.cli.spreadsheets import history_workbook, status_workbook
 from roadmap.evidence import Evidence, VerifyReport
+from roadmap.files import FileWriteError, ensure_dir, write_atomic
 from roadmap.i18n import N_, _
 from roadmap.indicators import expected_value_evidence, value_history
 from roadmap.status import Status, status_label
@@ -35,8 +45,10 @@ from roadmap.tracking import (
     choose_for_done,
     count_by_status,
     expected_evidence,
+    find_evidence,
     history,
     mark_done,
+    plans_loaded,
     reopen,
     status,
     stored_evidence,
@@ -44,32 +56,6 @@ from roadmap.tracking import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class DateParam(click.ParamType):
-    """A calendar date, YYYY-MM-DD."""
-
-    name = "YYYY-MM-DD"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(_("«{value}» — не дата ГГГГ-ММ-ДД").format(value=value), param, ctx)
-
-
-DATE = DateParam()
-
-
-def today_option(func: F) -> F:
-    return click.option(
-        "--today",
-        type=DATE,
-        default=None,
-        help="Считать сегодняшней эту дату (вместо местной даты плана).",
-    )(func)
 
 
 def occurrence_options(func: F) -> F:
@@ -123,7 +109,10 @@ def status_command(
                        due_soon_days=app.settings["lookahead_days"])
     with app.sessions() as session:
         rows = status(session, app.clock.today, flt)
-    if fmt == "json":
+        empty = not rows and not plans_loaded(session)
+    if empty and fmt == "table":
+        click.echo(_("Планы не загружены (roadmap load PATH)"))
+    elif fmt == "json":
         echo_json([r.as_json() for r in rows])
     elif fmt == "csv":
         echo_csv(CSV_KEYS, ([r.as_json()[k] for k in CSV_KEYS] for r in rows))
@@ -135,7 +124,7 @@ def status_command(
 
 def _due_cell(row: StatusRow) -> str:
     if row.due is not None:
-        return row.due.isoformat()
+        return human_date(row.due)
     if row.status is Status.ON_DEMAND:
         return "—"  # the status column says «по запросу»
     return _("срок не указан")
@@ -158,11 +147,15 @@ def status_table(rows: list[StatusRow]) -> str:
          status_label(r.status), str(r.days_overdue) if r.days_overdue else "", r.result or "")
         for r in rows
     ]
-    table = render_table([_(h) for h in STATUS_HEADERS], cells, STATUS_WIDTHS, right=(7,))
-    totals = textwrap.fill(
-        totals_line(count_by_status(rows), len(rows)), shutil.get_terminal_size().columns
+    # The plan (with --plan), the party, the organisation (with --org): said
+    # once above the table when every row has the same. On a narrow
+    # terminal the plan, the party, then the document go first.
+    above, table = render_listing(
+        [_(h) for h in STATUS_HEADERS], cells, STATUS_WIDTHS, hoist=(0, 3, 4), right=(7,),
+        optional=(0, 3, 8),
     )
-    return table + "\n\n" + totals
+    totals = textwrap.fill(totals_line(count_by_status(rows), len(rows)), terminal_width())
+    return "\n".join([*above, table, "", totals]) if above else table + "\n\n" + totals
 
 
 def totals_line(counts: dict[Status, int], total: int) -> str:
@@ -177,8 +170,7 @@ def totals_line(counts: dict[Status, int], total: int) -> str:
 @click.argument("plan")
 @click.argument("task")
 @occurrence_options
-@click.option("--evidence", "file", default=None,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--evidence", "file", default=None, type=ExistingFile(),
               help="Файл-доказательство (ожидаемый документ).")
 @click.option("--url", default=None, help="Ссылка на документ (http/https).")
 @click.option("--note", default=None, help="Примечание.")
@@ -195,6 +187,9 @@ def done(
     if (file is None) == (url is None):
         raise click.UsageError(_("Укажите ровно одно: --evidence FILE или --url URL"))
     use_today(app, today)
+    if file is not None and file.stat().st_size == 0:
+        click.echo(_("Внимание: файл {path} пустой (0 байт); тот ли это документ?").format(
+            path=file), err=True)
     sel = Selector(plan, task, org=org, party=party, due=due)
     with app.sessions() as session:  # a mistyped call must not leave a stored file
         choose_for_done(session, app.clock.today, sel, again=again)
@@ -319,24 +314,36 @@ ACTIONS = {"done": N_("выполнено"), "reopen": N_("отменено")}
 
 
 def _evidence_cell(entry: HistoryEntry) -> str:
+    # The name people gave the file (roadmap evidence get N writes it back).
     if entry.evidence is not None:
-        return f"{entry.evidence.sha256[:12]} {entry.evidence.name}"
+        return entry.evidence.name
     return entry.url or ""
+
+
+def _link_cell(entry: HistoryEntry) -> str:
+    if entry.carried_from_id:
+        return _("перенос № {id}").format(id=entry.carried_from_id)
+    return str(entry.supersedes_id or "")
 
 
 def history_table(entries: Iterable[HistoryEntry]) -> str:
     headers = (N_("№"), N_("Когда (UTC)"), N_("Местное время"), N_("Кто"), N_("Действие"),
                N_("Задача"), N_("Организация"), N_("Срок"), N_("Документ"), N_("Примечание"),
                N_("Заменяет"))
+    entries = list(entries)
     cells = [
-        (e.id, f"{e.at:%Y-%m-%d %H:%M}", f"{e.local_at:%Y-%m-%d %H:%M}", e.by,
+        (e.id, f"{human_date(e.at.date())} {e.at:%H:%M}",
+         f"{human_date(e.local_at.date())} {e.local_at:%H:%M}", e.by,
          _(ACTIONS.get(e.action, e.action)), e.number or e.task, e.org or e.party,
-         e.due.isoformat() if e.due else "—", _evidence_cell(e), e.note or "",
-         e.supersedes_id or "")
+         human_date(e.due), _evidence_cell(e), e.note or "", _link_cell(e))
         for e in entries
     ]
-    widths = (6, 16, 16, 16, 10, 8, 16, 10, None, None, 8)
-    return render_table([_(h) for h in headers], cells, widths, right=(0, 10))
+    widths = (6, 16, 16, 16, 10, 8, 16, 10, None, None, 12)
+    above, table = render_listing(
+        [_(h) for h in headers], cells, widths, hoist=(5, 6), right=(0,)
+    )
+    plan = entries[0].plan if entries else ""
+    return "\n".join([_("План: {plan}").format(plan=plan), *above, table])
 
 
 # ---------------------------------------------------------------- evidence
@@ -364,6 +371,32 @@ def verify(app: App) -> None:
     click.echo("\n".join(describe_verify(report)))
     if not report.ok or unhashed:
         click.get_current_context().exit(1)
+
+
+@evidence_group.command("get")
+@click.argument("ref", metavar="ОТМЕТКА|SHA256")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Каталог (файл ляжет в него под исходным именем) или путь к файлу; "
+              "по умолчанию — текущий каталог.")
+@pass_app
+def evidence_get(app: App, ref: str, output: Path | None) -> None:
+    """Достать файл-доказательство под его исходным именем: по номеру отметки
+    (из roadmap history) или по SHA-256."""
+    with app.sessions() as session:
+        evidence = find_evidence(session, ref)
+    data = app.evidence_store.read(evidence)
+    # Only the last part of the recorded name: it cannot lead elsewhere.
+    name = Path(evidence.name).name or evidence.sha256
+    target = Path(".") / name if output is None else output
+    if output is not None and (output.is_dir() or str(output).endswith(("/", os.sep))):
+        target = ensure_dir(output) / name
+    if target.exists() and not target.is_dir():
+        raise FileWriteError(
+            _("{path} уже есть; укажите другой путь (-o)").format(path=target)
+        )
+    write_atomic(target, data)
+    click.echo(_("Записан файл {path} ({size} байт, sha256 {sha})").format(
+        path=target, size=len(data), sha=evidence.sha256))
 
 
 def describe_verify(report: VerifyReport) -> Iterator[str]:

@@ -65,7 +65,7 @@ def link_create(
     days: int | None, fmt: str,
 ) -> None:
     """Создать личную ссылку; адрес выводится последним (один раз: хранится только хеш)."""
-    scope = to_scope(plan, party, org)
+    scope = to_scope(app, plan, party, org)
     with write_session(app.sessions) as session:
         view, token = create_link(session, scope, label, app.clock.now(), days=days)
     url = link_url(str(app.settings["feed_base_url"]), token)

@@ -29,7 +29,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -70,6 +70,7 @@ from roadmap.occurrences import (
     task_windows,
     to_plain,
 )
+from roadmap.storage.carrying import Carried, CarryOver, Undecided
 from roadmap.storage.tables import (
     DONE,
     REOPEN,
@@ -85,6 +86,9 @@ from roadmap.storage.tables import (
     StatusSnapshotRow,
     TaskRow,
 )
+
+if TYPE_CHECKING:
+    from roadmap.plans import Stored
 
 # ---------------------------------------------------------------- reports
 
@@ -113,6 +117,8 @@ class PlanChanges:
     occurrences_changed: int = 0
     occurrences_withdrawn: int = 0
     occurrences_revived: int = 0
+    carried: tuple[Carried, ...] = ()  # completions carried to a corrected deadline
+    undecided: tuple[Undecided, ...] = ()  # done occurrences withdrawn, successor unsure
 
     @property
     def changed(self) -> bool:
@@ -160,18 +166,35 @@ class LoadReport:
     def changed(self) -> bool:
         return any(r.changed for r in self.registers) or any(p.changed for p in self.plans)
 
+    @property
+    def undecided(self) -> list[Undecided]:
+        """Every plan's :attr:`PlanChanges.undecided`: the load must be
+        refused (:func:`roadmap.storage.carrying.refuse_undecided`) unless
+        the user says ``--carry`` or ``--no-carry``."""
+        return [u for p in self.plans for u in p.undecided]
+
 
 # ---------------------------------------------------------------- loading
 
 
 def load_catalog(
-    session: Session, catalog: CatalogLike, now: datetime, read: Interpreter = interpret
+    session: Session,
+    catalog: CatalogLike,
+    now: datetime,
+    read: Interpreter = interpret,
+    *,
+    carry: bool | None = None,
 ) -> LoadReport:
     """Store every register and plan of ``catalog``; see the module doc.
 
     ``now`` (aware) stamps new and withdrawn rows. Registers are loaded
     first; a plan whose party names a register absent from the catalog uses
-    the stored one. Nothing is written when nothing changed."""
+    the stored one. Nothing is written when nothing changed.
+
+    A done occurrence that the load withdraws has its completion carried
+    over to its successor (:mod:`roadmap.storage.carrying`); ``carry``
+    decides where the successor is not certain (None: leave those
+    undecided in the report — the caller refuses the load)."""
     registers = tuple(
         _load_register(session, catalog.registers[code], now) for code in sorted(catalog.registers)
     )
@@ -185,7 +208,7 @@ def load_catalog(
     known.update(_stored_registers(session, missing))
     organisations: dict[str, dict[str, int]] = {}  # ids by register and code, as needed
     plans = tuple(
-        _load_plan(session, catalog.plans[code], known, now, read, organisations)
+        _load_plan(session, catalog.plans[code], known, now, read, organisations, carry)
         for code in sorted(catalog.plans)
     )
     # Occurrences may have been added, withdrawn or reinstated: the changed
@@ -453,6 +476,7 @@ def _load_plan(
     now: datetime,
     read: Interpreter,
     organisations: dict[str, dict[str, int]],
+    carry: bool | None = None,
 ) -> PlanChanges:
     # Read every phrase first: nothing is written for a plan that cannot expand.
     windows = {task.id: task_windows(plan, task, read) for task in plan.tasks()}
@@ -536,7 +560,13 @@ def _load_plan(
     if new:
         _insert_indicators(session, plan_id, plan)
 
-    counts = _sync_occurrences(session, plan_id, plan, specs, now, organisations, new=new)
+    # Only an edited plan can move a window; an unchanged one (the register
+    # may have changed) has nothing to carry, and skips the look.
+    edited = row is not None and row["content_hash"] != digest
+    counts, carried, undecided = _sync_occurrences(
+        session, plan_id, plan, specs, now, organisations, new=new, carry=carry,
+        watch_carry=edited,
+    )
     return PlanChanges(
         plan.id,
         new=new,
@@ -548,6 +578,8 @@ def _load_plan(
         occurrences_changed=counts[1],
         occurrences_withdrawn=counts[2],
         occurrences_revived=counts[3],
+        carried=tuple(carried),
+        undecided=tuple(undecided),
     )
 
 
@@ -646,12 +678,15 @@ def _sync_occurrences(
     organisations: dict[str, dict[str, int]],
     *,
     new: bool = False,
-) -> tuple[int, int, int, int]:
+    carry: bool | None = None,
+    watch_carry: bool = True,
+) -> tuple[tuple[int, int, int, int], list[Carried], list[Undecided]]:
     """Insert, update, withdraw and revive occurrence rows in bulk (a
     regional plan fans out to hundreds of thousands); returns the counts
-    (added, changed, withdrawn, revived). A ``new`` plan has none stored.
-    ``organisations`` caches organisation ids by register and code for the
-    plans of one load (registers are stored before any plan)."""
+    (added, changed, withdrawn, revived) and the completions carried over
+    (or left undecided, see :func:`load_catalog`). A ``new`` plan has none
+    stored. ``organisations`` caches organisation ids by register and code
+    for the plans of one load (registers are stored before any plan)."""
     task_ids = dict(
         session.execute(select(_TASKS.c.code, _TASKS.c.id).where(_TASKS.c.plan_id == plan_id)).all()
     )
@@ -690,6 +725,11 @@ def _sync_occurrences(
     updates: list[dict[str, Any]] = []
     seen: set[str] = set()
     tally = {"changed": 0, "revived": 0}
+    watch = CarryOver(
+        session, plan_id, plan.school_year.start[0] if plan.school_years else None
+    ) if watch_carry and not new else None
+    if watch is not None and not watch.groups:
+        watch = None
 
     def fresh() -> Iterator[tuple[Any, ...]]:
         """The rows to insert (in :data:`_OCCURRENCE_COLUMNS` order), while
@@ -700,14 +740,22 @@ def _sync_occurrences(
                 continue  # a party named twice by one task: one occurrence
             seen.add(key)
             old = existing.get(key)
-            if old is None:
+            org_id = None
+            if old is None or watch is not None:
                 register = register_of.get(spec.party)
+                org_id = organisations[register][spec.org] if register and spec.org else None
+            if watch is not None:
+                watch.watch(
+                    (task_ids[spec.task], party_ids[spec.party], org_id),
+                    key, spec.start, spec.due, added=old is None,
+                )
+            if old is None:
                 yield (
                     key,
                     plan_id,
                     task_ids[spec.task],
                     party_ids[spec.party],
-                    organisations[register][spec.org] if register and spec.org else None,
+                    org_id,
                     spec.kind,
                     spec.start,
                     spec.due,
@@ -741,7 +789,8 @@ def _sync_occurrences(
             withdrawn_count += 1
             updates.append({"id": oid, "withdrawn_at": now, "sequence": sequence + 1})
     _update_many(session, OccurrenceRow, updates)
-    return added, tally["changed"], withdrawn_count, tally["revived"]
+    carried, undecided = watch.finish(seen, carry) if watch is not None else ([], [])
+    return (added, tally["changed"], withdrawn_count, tally["revived"]), carried, undecided
 
 
 # ---------------------------------------------------------------- reading
@@ -836,6 +885,17 @@ def list_plans(session: Session) -> list[PlanSummary]:
         .order_by(PlanRow.code)
     )
     return [PlanSummary(*r) for r in rows]
+
+
+def stored_names(session: Session) -> Stored:
+    """The ids of the stored plans and registers (:func:`roadmap.plans.check_paths`
+    accepts them as parents and registers of the files it reads)."""
+    from roadmap.plans import Stored  # the YAML reader: only for commands that read files
+
+    return Stored(
+        frozenset(session.scalars(select(PlanRow.code))),
+        frozenset(session.scalars(select(RegisterRow.code))),
+    )
 
 
 def _plan_row(session: Session, plan_code: str) -> PlanRow:
@@ -1019,6 +1079,7 @@ def record_completion(
     *,
     action: str = DONE,
     supersedes_id: int | None = None,
+    carried_from_id: int | None = None,
 ) -> int:
     """Append a completion (or a ``reopen``) of an occurrence; returns its id.
 
@@ -1053,6 +1114,7 @@ def record_completion(
         evidence_size=evidence.size if evidence else None,
         evidence_media_type=evidence.media_type if evidence else None,
         supersedes_id=supersedes_id,
+        carried_from_id=carried_from_id,
     )
     session.add(row)
     # The current state on the occurrence, in this same unit of work (the
@@ -1113,4 +1175,5 @@ __all__ = [
     "load_catalog",
     "occurrences_of",
     "record_completion",
+    "stored_names",
 ]

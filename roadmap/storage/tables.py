@@ -238,7 +238,9 @@ class CompletionRow(EvidenceColumns, Base):
 
     Evidence is a stored file (``evidence_sha256``, name, size, media type)
     or a URL. A correction is a new row whose ``supersedes_id`` names the
-    row it replaces; rows are never updated or deleted."""
+    row it replaces; rows are never updated or deleted. A completion that
+    ``roadmap load`` carried over to a corrected deadline names the one it
+    copies in ``carried_from_id``."""
 
     __tablename__ = "completions"
     __table_args__ = (Index("ix_completions_occurrence_id", "occurrence_id"),)
@@ -251,6 +253,9 @@ class CompletionRow(EvidenceColumns, Base):
     note: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("completions.id"))
+    # A completion carried over by a load from a withdrawn occurrence to its
+    # successor names the one it copies (migration 0009).
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("completions.id"))
 
 
 class IndicatorRow(Base):

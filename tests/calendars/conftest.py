@@ -17,7 +17,7 @@ import recurring_ical_events
 from ical.calendar_stream import IcsCalendarStream
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.fixtures import Run, record_done, require_deadline_engine
+from tests.fixtures import MakeApp, Run, record_done, require_deadline_engine
 
 PLAN_ID = "test-city-2023-2024"
 NOW = datetime(2024, 3, 1, 2, 30, tzinfo=UTC)
@@ -212,6 +212,32 @@ def ics(run: Run, *args: str) -> bytes:
     result = run("ics", *args)
     assert result.exit_code == 0, result.stderr
     return result.stdout_bytes
+
+
+Live = Callable[..., bytes]
+"""``live(*ics_args)``: the calendar a subscriber gets on TODAY (the feed
+server's path: revisions recorded), for the same options as ``ics``."""
+
+
+@pytest.fixture
+def live(make_app: MakeApp) -> Live:
+    """``roadmap ics --today D`` is a what-if that leaves the live revisions
+    alone; what a subscriber sees on the pinned day comes from this."""
+    from notifications.feeds import calendar_for
+    from roadmap.feeds import Scope
+
+    def render(*args: str) -> bytes:
+        options = dict(zip(args[::2], args[1::2], strict=False))
+        today = date.fromisoformat(options.get("--today", TODAY))
+        if "--org" in options:
+            scope = Scope("org", options["--org"], options.get("--plan"))
+        elif "--party" in options:
+            scope = Scope("party", options["--party"], options.get("--plan"))
+        else:
+            scope = Scope("plan", options["--plan"])
+        return calendar_for(make_app(today=today), scope, todo="--todo" in args)
+
+    return render
 
 
 def cal_text(cal: icalendar.Calendar, prop: str) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from notifications.calendar import todo_uid
 from tests.calendars.conftest import (
     NOW,
     PLAN_ID,
     SCHOOLS,
     TODAY,
     Complete,
+    Live,
     Run,
     by_summary,
     ics,
@@ -29,7 +31,8 @@ def test_org_calendar_dates_uids_and_marks(run: Run, loaded: Path) -> None:
     expected = {
         uid(key("1.1", "oo", "school-1", "2023-01-31")): (date(2023, 1, 1), date(2023, 1, 31)),
         uid(key("1.1", "oo", "school-1", "2024-01-31")): (date(2024, 1, 1), date(2024, 1, 31)),
-        uid(key("2.1", "oo", "school-1", "2023-02-28")): (date(2023, 1, 1), date(2023, 2, 28)),
+        # Two months («январь-февраль»): one event on its due date, not a bar.
+        uid(key("2.1", "oo", "school-1", "2023-02-28")): (date(2023, 2, 28), date(2023, 2, 28)),
     }
     assert set(items) == set(expected)
     for event_uid, (start, due) in expected.items():
@@ -73,12 +76,12 @@ def test_unchanged_calendar_is_byte_identical_across_renders_and_reloads(
 
 
 def test_completion_bumps_sequence_of_that_event_only(
-    run: Run, loaded: Path, complete: Complete
+    run: Run, loaded: Path, complete: Complete, live: Live
 ) -> None:
-    _cal, before = parse(ics(run, *ORG))
+    _cal, before = parse(live(*ORG))
     target = key("2.1", "oo", "school-1", "2023-02-28")
     complete(target)
-    after_data = ics(run, *ORG)
+    after_data = live(*ORG)
     _cal, after = parse(after_data)
     assert set(after) == set(before)  # same UIDs
     changed = after[uid(target)]
@@ -89,13 +92,13 @@ def test_completion_bumps_sequence_of_that_event_only(
     for other in set(after) - {uid(target)}:
         assert after[other] == before[other]
     # Rendering again changes nothing more.
-    assert ics(run, *ORG) == after_data
+    assert live(*ORG) == after_data
 
 
 def test_edited_plan_keeps_uids_and_bumps_sequence(
-    run: Run, loaded: Path
+    run: Run, loaded: Path, live: Live
 ) -> None:
-    _cal, before = parse(ics(run, *ORG))
+    _cal, before = parse(live(*ORG))
     path = loaded / f"{PLAN_ID}.yaml"
     path.write_text(
         path.read_text(encoding="utf-8").replace(
@@ -104,7 +107,7 @@ def test_edited_plan_keeps_uids_and_bumps_sequence(
         encoding="utf-8",
     )
     assert run("load", str(loaded)).exit_code == 0
-    data = ics(run, *ORG)
+    data = live(*ORG)
     _cal, after = parse(data)
     assert set(after) == set(before)
     for window in ("2023-01-31", "2024-01-31"):
@@ -113,7 +116,7 @@ def test_edited_plan_keeps_uids_and_bumps_sequence(
         assert "наставничества" in after[event_uid].summary
     untouched = uid(key("2.1", "oo", "school-1", "2023-02-28"))
     assert after[untouched] == before[untouched]
-    assert ics(run, *ORG) == data
+    assert live(*ORG) == data
 
 
 def test_overdue_and_due_dates_follow_today(run: Run, loaded: Path) -> None:
@@ -124,10 +127,10 @@ def test_overdue_and_due_dates_follow_today(run: Run, loaded: Path) -> None:
 
 
 def test_coordinator_feed_one_event_per_task_window(
-    run: Run, loaded: Path, complete: Complete
+    run: Run, loaded: Path, complete: Complete, live: Live
 ) -> None:
     args = ("--plan", PLAN_ID, "--today", TODAY)
-    cal, items = parse(ics(run, *args))
+    cal, items = parse(live(*args))
     # 1.1 × 2 years, 1.2, 2.1: not one event per organisation.
     assert len(items) == 4
     first = by_summary(items, "Назначение кураторов")
@@ -140,12 +143,13 @@ def test_coordinator_feed_one_event_per_task_window(
         assert name in jan23.description
     report = by_summary(items, "Отчёт о наставничестве")[0]
     assert "выполнено 0 из 3" in report.summary
-    assert (report.start, report.end) == (date(2023, 1, 1), date(2023, 3, 1))
+    assert (report.start, report.end) == (date(2023, 2, 28), date(2023, 3, 1))
+    assert "Период выполнения: 01.01.2023 — 28.02.2023" in report.description
     assert "Мониторинг" in str(cal["X-WR-CALDESC"])
 
     complete(key("1.1", "oo", "school-2", "2023-01-31"))
     complete(key("1.1", "imcro", None, "2023-01-31"))
-    _cal, after = parse(ics(run, *args))
+    _cal, after = parse(live(*args))
     assert set(after) == set(items)
     jan23_after = after[jan23.uid]
     assert "выполнено 2 из 4" in jan23_after.summary
@@ -157,7 +161,7 @@ def test_coordinator_feed_one_event_per_task_window(
 
     complete(key("1.1", "oo", "school-1", "2023-01-31"))
     complete(key("1.1", "oo", "school-3", "2023-01-31"))
-    _cal, done = parse(ics(run, *args))
+    _cal, done = parse(live(*args))
     assert done[jan23.uid].summary.startswith("✓")
     assert "выполнено 4 из 4" in done[jan23.uid].summary
 
@@ -191,22 +195,22 @@ def test_on_demand_and_undated_are_described_not_dated(run: Run, loaded: Path) -
     assert "• 1.4 Мониторинг — срок не указан" in str(cal["X-WR-CALDESC"])
 
 
-def test_todo_calendar(run: Run, loaded: Path, complete: Complete) -> None:
+def test_todo_calendar(run: Run, loaded: Path, complete: Complete, live: Live) -> None:
     args = ("--org", "school-1", "--today", TODAY, "--todo")
-    data = ics(run, *args)
+    data = live(*args)
     assert b"BEGIN:VEVENT" not in data
     _cal, todos = parse(data, todo=True)
     target = key("2.1", "oo", "school-1", "2023-02-28")
-    todo = todos[uid(target)]
+    todo = todos[todo_uid(uid(target))]
     assert todo.end == date(2023, 2, 28)  # DUE is the last day itself
     assert todo.status == "NEEDS-ACTION" and todo.completed is None
     complete(target)
-    _cal, after = parse(ics(run, *args), todo=True)
-    assert after[uid(target)].status == "COMPLETED"
-    assert after[uid(target)].completed == NOW
-    assert after[uid(target)].sequence > todo.sequence
+    _cal, after = parse(live(*args), todo=True)
+    assert after[todo_uid(uid(target))].status == "COMPLETED"
+    assert after[todo_uid(uid(target))].completed == NOW
+    assert after[todo_uid(uid(target))].sequence > todo.sequence
     # The coordinator's to-dos: in progress once someone is done.
-    _cal, plan = parse(ics(run, "--plan", PLAN_ID, "--today", TODAY, "--todo"), todo=True)
+    _cal, plan = parse(live("--plan", PLAN_ID, "--today", TODAY, "--todo"), todo=True)
     report = by_summary(plan, "Отчёт о наставничестве")[0]
     assert report.status == "IN-PROCESS" and "выполнено 1 из 3" in report.summary
 
@@ -231,3 +235,17 @@ def test_scope_errors(run: Run, loaded: Path) -> None:
     assert unknown.exit_code == 1 and "school-99" in unknown.stderr
     unknown_plan = run("ics", "--plan", "nope")
     assert unknown_plan.exit_code == 1 and "nope" in unknown_plan.stderr
+
+
+def test_long_windows_are_one_day_events_unless_spans(run: Run, loaded: Path) -> None:
+    target = uid(key("2.1", "oo", "school-1", "2023-02-28"))
+    _cal, items = parse(ics(run, *ORG))
+    event = items[target]
+    assert (event.start, event.end) == (date(2023, 2, 28), date(2023, 3, 1))
+    assert "Период выполнения: 01.01.2023 — 28.02.2023" in event.description
+    _cal, spans = parse(ics(run, *ORG, "--spans"))
+    assert (spans[target].start, spans[target].end) == (date(2023, 1, 1), date(2023, 3, 1))
+    assert "Период выполнения" not in spans[target].description
+    # A one-month window stays a bar: «январь» is 31 days.
+    january = uid(key("1.1", "oo", "school-1", "2024-01-31"))
+    assert (items[january].start, items[january].end) == (date(2024, 1, 1), date(2024, 2, 1))

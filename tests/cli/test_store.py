@@ -139,7 +139,7 @@ def test_load_then_show_round_trip(run: Run, plans_dir: Path, tmp_path: Path) ->
     table = run("show", "test-city-2023-2026")
     assert table.exit_code == 0
     assert "Назначение кураторов в ОО" in table.stdout
-    assert "Срок: Ежегодно январь → 2023-01-01..2023-01-31" in table.stdout
+    assert "Срок: Ежегодно январь → 01.01.2023–31.01.2023" in table.stdout
     assert "срок не указан" in table.stdout
 
 

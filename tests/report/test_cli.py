@@ -94,7 +94,7 @@ def test_table_lists_tasks_organisations_and_children(loaded: Run) -> None:
     result = loaded("report", REGION_ID, "--today", "2025-03-01")
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    assert "Сегодня: 2025-03-01" in out
+    assert "Сегодня: 01.03.2025" in out
     assert "Утверждение региональной программы" in out
     assert "Мониторинг реализации программы" in out
     assert CITY_A_ID in out and CITY_B_ID in out
@@ -117,7 +117,7 @@ def test_unknown_plan_is_an_error(loaded: Run) -> None:
 def test_bad_today_names_the_format(loaded: Run) -> None:
     result = loaded("report", CITY_A_ID, "--today", "01.03.2025")
     assert result.exit_code == 2
-    assert "%Y-%m-%d" in result.stderr
+    assert "«01.03.2025» — не дата ГГГГ-ММ-ДД" in result.stderr  # the format, not %Y-%m-%d
 
 
 class Page(HTMLParser):
@@ -138,6 +138,9 @@ class Page(HTMLParser):
         self.cells: dict[tuple[str, str], str] = {}
         self._capture: str | None = None
         self._buffer: list[str] = []
+        self._activity = False
+        self.activities: list[str] = []
+        self.tables = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
@@ -147,6 +150,11 @@ class Page(HTMLParser):
         classes = (attributes.get("class") or "").split()
         if tag == "table" and "matrix" in classes:
             self.in_matrix = True
+            self.columns = []  # the page has the whole matrix, then blocks for print
+            self.tables += 1
+        if tag == "span" and "act" in classes and self._capture:
+            self._activity = True  # a column's activity, under its number
+            self.activities.append("")
         if self.in_matrix and tag == "th":
             self._capture = "row" if attributes.get("scope") == "row" else "column"
             self._buffer = []
@@ -162,6 +170,8 @@ class Page(HTMLParser):
             self.stack.pop()
         if tag == "table":
             self.in_matrix = False
+        if tag == "span":
+            self._activity = False
         if tag == "th" and self._capture:
             text = "".join(self._buffer)
             if self._capture == "row":
@@ -172,7 +182,9 @@ class Page(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
-        if self._capture:
+        if self._activity:
+            self.activities[-1] += data
+        elif self._capture:
             self._buffer.append(data)
 
 
@@ -231,3 +243,31 @@ def test_unwritable_output_is_a_clean_error(loaded: Run, tmp_path: Path) -> None
     result = loaded("report", CITY_A_ID, "--format", "html", "-o", str(target))
     assert result.exit_code == 1
     assert "Не удалось записать" in result.stderr and str(target) in result.stderr
+
+
+def test_html_prints_the_whole_matrix_and_names_columns(loaded: Run, tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    result = loaded(
+        "report", CITY_A_ID, "--today", "2025-03-01", "--format", "html", "-o", str(target)
+    )
+    assert result.exit_code == 0, result.stderr
+    text = target.read_text(encoding="utf-8")
+    page = Page()
+    page.feed(text)
+    page.close()
+    assert page.problems == []
+    # Paper: landscape, the header row repeated on each page, matrix blocks
+    # (here one block: few tasks) shown only in print, the screen one hidden.
+    assert "@page { size: A4 landscape" in text
+    assert "thead { display: table-header-group; }" in text
+    assert '<div class="print-only">' in text and '<div class="screen-only">' in text
+    assert page.tables == 2  # the screen matrix and its printed block
+    # Every column says its activity (shown in print and on phones), not
+    # only in a tooltip; the organisation column heads every block.
+    tasks = json.loads(
+        loaded("report", CITY_A_ID, "--today", "2025-03-01", "--format", "json").stdout
+    )["tasks"]
+    activities = [t["activity"] for t in tasks]
+    assert page.activities == activities * 2
+    assert text.count('<th class="u">Организация</th>') == 2
+    assert "@media (max-width: 600px)" in text and "span.act { display: block; }" in text
