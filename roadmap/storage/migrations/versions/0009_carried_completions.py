@@ -27,6 +27,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == 'sqlite':
+        # A downgrade on SQLite keeps the column (below): upgrading again
+        # finds it there.
+        columns = {c['name'] for c in sa.inspect(op.get_bind()).get_columns('completions')}
+        if 'carried_from_id' in columns:
+            return
         # Alembic would rebuild the table to add the constraint; SQLite adds
         # a column with its REFERENCES clause in place.
         op.execute(
