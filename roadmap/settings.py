@@ -25,8 +25,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from roadmap.errors import ConfigError
 from roadmap.i18n import _
@@ -191,6 +189,9 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     env = os.environ if environ is None else environ
     raw: dict[str, tuple[Any, str]] = {}
     if path is not None:
+        from ruamel.yaml import YAML  # a YAML parser only for a settings file
+        from ruamel.yaml.error import YAMLError
+
         try:
             text = path.read_text(encoding="utf-8")
             data = YAML(typ="safe").load(text) or {}

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import gettext
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from roadmap.app import App
 from roadmap.errors import RoadmapError
 from roadmap.i18n import LANGUAGES, LOCALE_DIR, _, language_from_env, set_language
 
@@ -30,6 +29,7 @@ CLICK_MODULES = (
     "click.shell_completion",
 )
 CLICK_HELP_TEXT = "Show this message and exit."  # click's msgid of --help's text
+CLICK_COMMANDS = "Commands"  # click's msgid of the commands' heading
 _click: gettext.NullTranslations = gettext.NullTranslations()
 
 
@@ -89,10 +89,51 @@ class RoadmapCommand(click.Command):
 class RoadmapGroup(RoadmapCommand, click.Group):
     """Turns a :class:`RoadmapError` from any command into its message on
     stderr and its exit code: the only place errors are printed. Its
-    commands and groups show their help in the chosen language."""
+    commands and groups show their help in the chosen language.
+
+    Commands can be registered lazily (:meth:`register_lazy`): by name, the
+    module whose import adds them to the group and the line the group's
+    help lists for them. A command's module (and what it imports:
+    SQLAlchemy, icalendar, aiohttp…) is imported only when that command
+    runs, so ``roadmap --help`` and each command start fast."""
 
     command_class = RoadmapCommand
     group_class = type  # subgroups are RoadmapGroups too
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, tuple[str, str]] = {}
+
+    def register_lazy(self, commands: Mapping[str, tuple[str, str]]) -> None:
+        """Add commands by name → (module, short help msgid); importing the
+        module must add the command of that name to this group."""
+        self.lazy.update(commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            importlib.import_module(self.lazy[cmd_name][0])
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click's own version loads every command for its short help; the
+        # lazy ones are listed with their registered line instead.
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.lazy:
+                rows.append((name, _clip(_(self.lazy[name][1]), limit)))
+                continue
+            command = self.commands[name]
+            if not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section(_click.gettext(CLICK_COMMANDS)):
+            formatter.write_dl(rows)
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None,
@@ -108,6 +149,10 @@ class RoadmapGroup(RoadmapCommand, click.Group):
         except RoadmapError as err:
             click.echo(_("Ошибка: {message}").format(message=err), err=True)
             ctx.exit(err.EXIT_CODE)
+
+
+def _clip(line: str, limit: int) -> str:
+    return line if len(line) <= limit else line[: max(limit - 1, 1)].rstrip() + "…"
 
 
 def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -139,6 +184,8 @@ def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 def main(ctx: click.Context, lang: str | None, config: Path | None) -> None:
     """roadmap — сроки дорожных карт: планы, статусы, напоминания, календари."""
     # The language is already set: LANG in make_context, then --lang (eager).
+    from roadmap.app import App  # only when a command runs
+
     app = App(config_path=config)
     ctx.obj = app
     ctx.call_on_close(app.close)
@@ -152,9 +199,13 @@ def help_texts(command: click.Command) -> Iterator[str]:
     for param in command.params:
         if isinstance(param, click.Option) and param.help:
             yield param.help
+    if isinstance(command, RoadmapGroup):
+        yield from (short for _module, short in command.lazy.values())
     if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            yield from help_texts(sub)
+        for name in command.list_commands(click.Context(command)):
+            sub = command.get_command(click.Context(command), name)
+            if sub is not None:
+                yield from help_texts(sub)
 
 
 def pass_app(func: F) -> F:
