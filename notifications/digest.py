@@ -160,7 +160,7 @@ class InvalidAddress(ValueError):
     """An e-mail address that cannot be used; ``str(err)`` says why."""
 
 
-@functools.lru_cache(maxsize=8192)  # the same names come back in every message
+@functools.lru_cache(maxsize=1 << 17)  # names come back in every message: keep every organisation's
 def clean_header_text(text: str | None, limit: int = MAX_HEADER_TEXT) -> str:
     """One line of text safe for a header (and for a one-line body field).
 

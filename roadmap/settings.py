@@ -36,6 +36,13 @@ def _to_int(value: Any) -> int:
     return int(value)
 
 
+def _to_days(value: Any) -> int:
+    days = _to_int(value)
+    if days < 1:
+        raise ValueError
+    return days
+
+
 def _to_str(value: Any) -> str:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise ValueError
@@ -106,6 +113,20 @@ SPEC: tuple[Option, ...] = (
         "Эскалация после стольких дней просрочки.",
     ),
     Option("reminder_time", _to_time, time(8, 0), "ЧЧ:ММ", "Местное время ежедневной рассылки."),
+    Option(
+        "outbox_retention_days",
+        _to_days,
+        30,
+        "целое число дней, не меньше 1",
+        "Через столько дней у отправленного письма удаляется текст (остаются адрес и статус).",
+    ),
+    Option(
+        "outbox_row_retention_days",
+        _to_days,
+        400,
+        "целое число дней, не меньше 1",
+        "Через столько дней запись об отправленном письме удаляется из очереди.",
+    ),
     Option(
         "evidence_max_bytes",
         _to_int,
@@ -228,6 +249,12 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
                     source=source, key=option.key, value=value, accepts=option.accepts
                 )
             ) from err
+    if values["outbox_row_retention_days"] < values["outbox_retention_days"]:
+        raise ConfigError(
+            _("«outbox_row_retention_days» = {rows}: ожидается не меньше "
+              "«outbox_retention_days» = {bodies}").format(
+                rows=values["outbox_row_retention_days"], bodies=values["outbox_retention_days"])
+        )
     if values["data_dir"] is None:
         values["data_dir"] = Path(platformdirs.user_data_dir("roadmap", appauthor=False))
     if values["db_url"] is None:

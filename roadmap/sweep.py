@@ -16,10 +16,10 @@ occurrence into Python:
    Rows are streamed (``yield_per``) and classified one by one with
    :func:`~roadmap.status.classify` itself.
 
-:func:`notifications.outbox.collect_digests` — the path ``roadmap remind``
-and the daemon use to fill the outbox — reads :func:`open_items`; the digest
-rules themselves stay in :mod:`notifications.digest`. :func:`run_sweep` is
-both halves for one day.
+The core knows nothing of mail: the outbox (:mod:`notifications.outbox`)
+reads :func:`open_items` and :func:`route_items`, and the daily job
+(:mod:`scheduler.jobs`) composes :func:`run_sweep` with it; the imports run
+one way, from ``notifications`` to ``roadmap``.
 
 «Today» is plan-local: plans are grouped by the date ``today_for(zone)``
 gives for their time zone, one query per distinct date (at most two around
@@ -58,7 +58,6 @@ from roadmap.storage.tables import OccurrenceRow, PlanRow, StatusSnapshotRow
 from roadmap.tracking import StatusRow, occurrence_select
 
 if TYPE_CHECKING:
-    from notifications.outbox import BuildReport
     from roadmap.app import App
 
 # «today» for a plan time zone: ``app.clock.today``
@@ -393,10 +392,9 @@ def _classified(
 
 @dataclass
 class SweepReport:
-    """One morning's sweep: the counts, and what went into the outbox."""
+    """One morning's sweep: the counts, and what reading them cost."""
 
     counts: dict[str, dict[Status, int]] = field(default_factory=dict)
-    build: BuildReport | None = None
     cost: CountCost = field(default_factory=lambda: CountCost())
 
     def totals(self) -> dict[Status, int]:
@@ -408,21 +406,15 @@ class SweepReport:
         return {s: n for s, n in total.items() if n}
 
 
-def run_sweep(
-    app: App, *, zone: str | None = None, today: date | None = None, fill: bool = True
-) -> SweepReport:
+def run_sweep(app: App, *, zone: str | None = None, today: date | None = None) -> SweepReport:
     """The daily sweep for the plans of ``zone`` (or all): the status counts
-    of every plan, then (with ``fill``) the day's digests into the outbox
-    through :func:`notifications.outbox.build_outbox` — the very path of
-    ``roadmap remind``. ``today`` pins the plan-local date."""
-    from notifications.outbox import build_outbox  # notifications builds on roadmap
-
+    of every plan, carried from their snapshots. ``today`` pins the
+    plan-local date. (The daily job then fills the outbox.)"""
     today_for: TodayFor = (lambda _zone: today) if today is not None else app.clock.today
     with write_session(app.sessions) as session:
         lookahead = int(app.settings["lookahead_days"])
         counts, cost = sweep_counts(session, today_for, zone=zone, due_soon_days=lookahead)
-    build = build_outbox(app, zone=zone, today=today) if fill else None
-    return SweepReport(counts, build, cost)
+    return SweepReport(counts, cost)
 
 
 __all__ = [
