@@ -71,6 +71,8 @@ DETAILED_WHOS = 20
 # A digest lists items overdue longer than this briefly, after the others,
 # and leaves them out of its calendar attachment.
 STALE_DAYS = 30
+# An item's text on a brief line (a long overdue item).
+BRIEF_TITLE = 160
 # A plan's title, as the heading of its items (its code follows).
 PLAN_TITLE = 120
 
@@ -534,9 +536,9 @@ def _d(day: date | None) -> str:
     return day.strftime("%d.%m.%Y") if day else "—"
 
 
-def _title(row: StatusRow) -> str:
+def _title(row: StatusRow, limit: int = 400) -> str:
     number = clean_header_text(row.number or row.task, limit=20)
-    return f"{number} {clean_header_text(row.activity, limit=400)}"
+    return f"{number} {clean_header_text(row.activity, limit=limit)}"
 
 
 def _late(row: StatusRow) -> str:
@@ -594,7 +596,7 @@ def _item(
     lines = _detail_lines(row, when, show_who, options)
     if when == "stale" or (when == "late" and row.days_overdue > STALE_DAYS):
         (_label, deadline), *rest = lines
-        return f"{_title(row)} — {deadline}", rest
+        return f"{_title(row, BRIEF_TITLE)} — {deadline}", rest
     return _title(row), lines
 
 

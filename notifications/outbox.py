@@ -337,10 +337,13 @@ def missed_daily_runs(app: App, zones: Sequence[str] | None = None) -> list[str]
 
 
 def render_for(
-    session: Session, envelope: Envelope, options: DigestOptions, now: datetime
+    session: Session, envelope: Envelope, options: DigestOptions, now: datetime,
+    directories: dict[frozenset[str], Directory] | None = None,
 ) -> OutgoingMessage | None:
     """The message of ``envelope``, made of its routes' open items on its day
-    as they are now; None when nothing is left to report."""
+    as they are now; None when nothing is left to report. ``directories``
+    keeps the contacts read for each set of plans, for the other messages
+    of the same batch (one session: the same snapshot)."""
     rows: list[StatusRow] = []
     sequences: dict[int, int] = {}
     for row, sequence in route_items(
@@ -350,7 +353,11 @@ def render_for(
         sequences[row.occurrence_id] = sequence
     if not rows:
         return None
-    directory = replace(load_directory(session, {r.plan for r in rows}), sequences=sequences)
+    plans = frozenset(r.plan for r in rows)
+    cache: dict[frozenset[str], Directory] = {} if directories is None else directories
+    if plans not in cache:
+        cache[plans] = load_directory(session, plans)
+    directory = replace(cache[plans], sequences=sequences)
     return render_envelope(envelope, rows, directory, options, now)
 
 
@@ -366,9 +373,10 @@ def render_claimed(app: App, claimed: Sequence[Claimed]) -> list[Rendered]:
     if not todo:
         return []
     options = digest_options(app)
+    directories: dict[frozenset[str], Directory] = {}
     with app.sessions() as session:
         return [
-            Rendered(c.id, render_for(session, c.envelope, options, app.clock.now()))
+            Rendered(c.id, render_for(session, c.envelope, options, app.clock.now(), directories))
             for c in todo
             if c.envelope is not None
         ]
