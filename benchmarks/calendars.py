@@ -11,7 +11,8 @@ SQLite file. Then measures
 - the render time of the coordinator's feed of the plan (one event per task
   window over every organisation);
 - requests/s of the coordinator's feed served by the feed server on
-  127.0.0.1 to an aiohttp client, ``--concurrency`` (20) requests in flight,
+  127.0.0.1 (in a process of its own) to an aiohttp client, ``--concurrency``
+  (20) requests in flight,
   ``--requests`` in all: the 304 path (``If-None-Match`` with the current
   ETag) and the cached 200 path, gzip and identity. The bodies are cached
   on the database's change marker, so neither builds the calendar.
@@ -28,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
+from multiprocessing import Event, Process
 from pathlib import Path
 
 import aiohttp
@@ -102,15 +104,34 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def serve(app: App, token: str, requests: int, concurrency: int) -> None:
-    """Requests/s of the feed server for one feed: the 304 path (the current
-    ETag in ``If-None-Match``) and the cached 200 path, gzip (as calendar
-    clients ask) and identity."""
-    runner = web.AppRunner(make_app(app), access_log=None, access_log_class=RedactingAccessLogger)
-    await runner.setup()
+def _server(data_dir: str, port: int, ready: Event, stop: Event) -> None:
+    """The feed server in a process of its own (as ``roadmap serve`` runs)."""
+    settings = load_settings(environ={"ROADMAP_DATA_DIR": data_dir})
+    app = App(settings=settings, clock=Clock(fixed_today=TODAY))
+
+    async def run() -> None:
+        runner = web.AppRunner(make_app(app), access_log=None,
+                               access_log_class=RedactingAccessLogger)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        ready.set()
+        while not stop.is_set():
+            await asyncio.sleep(0.1)
+        await runner.cleanup()
+
+    asyncio.run(run())
+    app.close()
+
+
+async def serve(data_dir: str, token: str, requests: int, concurrency: int) -> None:
+    """Requests/s of the feed server (its own process) for one feed: the 304
+    path (the current ETag in ``If-None-Match``) and the cached 200 path,
+    gzip (as calendar clients ask) and identity."""
     port = free_port()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
+    ready, stop = Event(), Event()
+    server = Process(target=_server, args=(data_dir, port, ready, stop))
+    server.start()
+    ready.wait(60)
     url = f"http://127.0.0.1:{port}/feeds/{token}.ics"
     try:
         async with aiohttp.ClientSession(auto_decompress=False) as client:
@@ -126,7 +147,8 @@ async def serve(app: App, token: str, requests: int, concurrency: int) -> None:
             ):
                 await _load(client, url, headers, label, requests, concurrency)
     finally:
-        await runner.cleanup()
+        stop.set()
+        server.join(30)
 
 
 async def _load(
@@ -170,8 +192,8 @@ def main() -> None:
         timed("coordinator feed", lambda: calendar_for(app, coordinator), args.rounds)
         with write_session(app.sessions) as session:
             _view, token = create_feed(session, coordinator, "bench", app.clock.now())
-        print("the coordinator's feed over HTTP (client and server in this process):")
-        asyncio.run(serve(app, token, args.requests, args.concurrency))
+        print("the coordinator's feed over HTTP (the server in a process of its own):")
+        asyncio.run(serve(str(Path(tmp) / "data"), token, args.requests, args.concurrency))
         app.close()
 
 
