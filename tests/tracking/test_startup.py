@@ -76,3 +76,11 @@ def test_every_registered_command_is_added_by_its_module() -> None:
         assert command is not None, (name, module)
         assert sys.modules[command.callback.__module__] is sys.modules[module]  # type: ignore[union-attr]
     assert set(main.commands) == set(COMMANDS)  # no command outside the registry
+
+
+def test_a_calendar_file_needs_no_http_server(tmp_path: Path, env: Env, loaded: Path) -> None:
+    out = tmp_path / "plan.ics"
+    done, modules = imported(tmp_path, env, "ics", "--plan", IRK, "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
+    assert not [m for m in modules if m.split(".")[0] in ("aiohttp", "alembic", "jinja2")]
