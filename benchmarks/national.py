@@ -26,8 +26,13 @@ Then it times, on SQLite (default: a temporary file) or PostgreSQL
   and of the daemon): who gets a digest or an escalation is decided in the
   database (:mod:`notifications.recipients`) and one ``pending`` row per
   message is stored; the messages are rendered by the sender;
-- ``render``: what the sender adds per message — a sample of the day's rows
-  rendered as the sender renders them (:func:`notifications.outbox.render_for`);
+- ``render``: what the sender adds per message — a random sample of the
+  day's rows rendered as the sender renders them
+  (:func:`notifications.outbox.render_for`, in the sender's batches): the
+  median time a message, and the sizes (median, p90) of curator digests,
+  party digests and escalations;
+- ``full scan``: every occurrence's sweep columns read once, in the same
+  run: the day-1 sweep (counts + fill) is printed as a multiple of it;
 - ``changes``: during the day 1,000 open occurrences are marked done
   through :func:`record_completion` (the real path: completion row and
   ``done_at`` in one unit of work);
@@ -50,7 +55,9 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -64,7 +71,13 @@ from sqlalchemy import BigInteger, Engine, cast, insert, literal, select, text, 
 from sqlalchemy.orm import Session
 
 from notifications.feeds import calendar_for
-from notifications.outbox import build_outbox, digest_options, envelope_of, render_for
+from notifications.outbox import (
+    RetryPolicy,
+    build_outbox,
+    digest_options,
+    envelope_of,
+    render_for,
+)
 from notifications.recipients import route_query
 from roadmap.app import App, Clock
 from roadmap.cli.report import render
@@ -86,6 +99,7 @@ NOW = datetime(2024, 11, 14, 21, 0, tzinfo=UTC)  # 05:00 in Irkutsk on TODAY
 DONE_PER_MILLE = 600
 CHANGES = 1_000
 RENDER_SAMPLE = 200  # messages rendered to measure the sender's cost
+RENDER_SEED = 17
 ZONES = (
     "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg",
     "Asia/Omsk", "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk",
@@ -126,7 +140,9 @@ class Results:
     digests2: int = 0
     skipped: int = 0  # recipients without a usable address, day 1
     rendered: int = 0  # sample rendered as the sender does
-    render_ms: float = 0.0  # per message
+    render_ms: float = 0.0  # median per message
+    sizes: dict[str, dict[str, float]] = field(default_factory=dict)  # by kind: n, median, p90
+    scan_seconds: float = 0.0  # one full scan of the occurrences, same run
     report_rows: int = 0
     feed_bytes: int = 0
     peak_mb: float = 0.0
@@ -320,19 +336,62 @@ def sweep(
 
 
 def render_sample(app: App, day: date, results: Results, log: Callable[[str], None]) -> None:
-    """Render the first :data:`RENDER_SAMPLE` rows of ``day`` as a sender would."""
+    """Render a random sample (fixed seed) of :data:`RENDER_SAMPLE` rows of
+    ``day`` as the sender does — in batches of :attr:`RetryPolicy.batch`
+    rows sharing one session — timing each message and keeping its size."""
     options = digest_options(app)
+    batch = RetryPolicy().batch
     with app.sessions() as session:
-        rows = session.scalars(
-            select(OutboxRow).where(OutboxRow.local_date == day, OutboxRow.recipe.is_not(None))
-            .order_by(OutboxRow.id).limit(RENDER_SAMPLE)
+        ids = session.scalars(
+            select(OutboxRow.id).where(OutboxRow.local_date == day, OutboxRow.recipe.is_not(None))
         ).all()
-        t0 = time.perf_counter()
-        with timed(results, f"render {len(rows)} messages (sender side)", log):
-            made = [render_for(session, envelope_of(row), options, NOW) for row in rows]
-        took = time.perf_counter() - t0
-    results.rendered = sum(m is not None for m in made)
-    results.render_ms = 1000 * took / max(len(rows), 1)
+        picked = sorted(random.Random(RENDER_SEED).sample(ids, min(RENDER_SAMPLE, len(ids))))
+        rows = session.scalars(select(OutboxRow).where(OutboxRow.id.in_(picked))).all()
+    took: list[float] = []
+    sizes: dict[str, list[int]] = {}
+    with timed(results, f"render {len(rows)} messages (sender side)", log):
+        for i in range(0, len(rows), batch):
+            directories: dict[Any, Any] = {}
+            with app.sessions() as session:
+                for row in rows[i:i + batch]:
+                    envelope = envelope_of(row)
+                    t0 = time.perf_counter()
+                    made = render_for(session, envelope, options, NOW, directories)
+                    took.append(time.perf_counter() - t0)
+                    if made is not None:
+                        sizes.setdefault(_kind(row.kind, envelope.routes), []).append(
+                            len(made.message))
+    results.rendered = sum(len(v) for v in sizes.values())
+    results.render_ms = 1000 * statistics.median(took) if took else 0.0
+    results.sizes = {
+        kind: {"n": len(v), "median": statistics.median(v), "p90": _p90(v)}
+        for kind, v in sorted(sizes.items())
+    }
+
+
+def _kind(kind: str, routes: Any) -> str:
+    """escalation, curator digest (every route an organisation's) or party digest."""
+    if kind != "digest":
+        return kind
+    return "curator digest" if all(org is not None for _p, org in routes) else "party digest"
+
+
+def _p90(values: list[int]) -> int:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
+
+
+def full_scan(app: App, results: Results, log: Callable[[str], None]) -> None:
+    """One full scan of the occurrences table, in this run: every row's
+    columns the sweep reads, fetched into Python — the yardstick of the sweep."""
+    columns = (OccurrenceRow.plan_id, OccurrenceRow.party_id, OccurrenceRow.organisation_id,
+               OccurrenceRow.kind, OccurrenceRow.due, OccurrenceRow.done_at,
+               OccurrenceRow.withdrawn_at)
+    t0 = time.perf_counter()
+    with app.engine.connect() as connection:
+        n = len(connection.execute(select(*columns)).all())
+    results.scan_seconds = time.perf_counter() - t0
+    log(f"  full scan of occurrences: {n} rows, {results.scan_seconds:.2f} s")
 
 
 def coordinator(app: App, plan: str, results: Results, log: Callable[[str], None]) -> None:
@@ -432,6 +491,7 @@ def run(
             mark_done(app, results)
         if with_explain:
             results.explain = plans_of_sweep(app, TODAY)
+        full_scan(app, results, log)
         totals, added, skipped = sweep(app, TODAY, results, "", log)
         results.counts, results.digests, results.skipped = totals, added, skipped
         render_sample(app, TODAY, results, log)
@@ -452,6 +512,7 @@ def run(
 
 def table(results: Results) -> str:
     r = results
+    day1 = r.seconds.get("sweep: status counts", 0.0) + r.seconds.get("sweep: outbox fill", 0.0)
     lines = [
         f"scale {r.scale} on {r.backend}: {r.regions} regions, {r.municipalities} "
         f"municipalities, {r.organisations} organisations, {r.plans} plans, "
@@ -464,7 +525,12 @@ def table(results: Results) -> str:
         *(f"counts, sweep {n}: {json.dumps(c)}" for n, c in enumerate(r.count_costs, 1)),
         f"day 1 outbox fill (every plan): {r.digests} messages, {r.skipped} recipients "
         f"without a usable address",
-        f"sender side: {r.rendered} of a sample rendered, {r.render_ms:.1f} ms per message",
+        f"sender side: {r.rendered} of a random sample rendered, median {r.render_ms:.1f} ms "
+        f"a message",
+        *(f"  {kind}: {v['n']:.0f}, median {v['median'] / 1024:.1f} KiB, "
+          f"p90 {v['p90'] / 1024:.1f} KiB" for kind, v in r.sizes.items()),
+        f"day 1 sweep (counts + fill) {day1:.2f} s = {day1 / max(r.scan_seconds, 1e-9):.1f}x "
+        f"one full scan of the occurrences ({r.scan_seconds:.2f} s)",
         f"day 2 counts: {json.dumps(r.counts2, sort_keys=True)}",
         f"day 2 outbox fill: {r.digests2} messages",
         f"report: {r.report_rows} rows; feed: {r.feed_bytes} bytes",

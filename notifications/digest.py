@@ -44,9 +44,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
+from urllib.parse import quote
 
 from notifications.calendar import (
     CalendarInfo,
@@ -56,6 +55,7 @@ from notifications.calendar import (
     occurrence_entries,
     render,
 )
+from notifications.mime import ICS_FILENAME, address, encoded_words, mime_message
 from roadmap.i18n import _, days_
 from roadmap.indicators import MissingValue
 from roadmap.status import Status
@@ -64,8 +64,18 @@ from roadmap.tracking import StatusRow
 
 DIGEST = OUTBOX_DIGEST
 ESCALATION = OUTBOX_ESCALATION
-ICS_FILENAME = "roadmap.ics"
 MAX_HEADER_TEXT = 200
+# An escalation names who is late, worst first, with counts: the worst
+# items of the first DETAILED_WHOS, one line for each of the others.
+WORST_ITEMS = 3
+DETAILED_WHOS = 20
+# A digest lists items overdue longer than this briefly, after the others,
+# and leaves them out of its calendar attachment.
+STALE_DAYS = 30
+# An item's text on a brief line (a long overdue item).
+BRIEF_TITLE = 160
+# A plan's title, as the heading of its items (its code follows).
+PLAN_TITLE = 120
 
 # ---------------------------------------------------------------- directory
 
@@ -163,7 +173,7 @@ class InvalidAddress(ValueError):
     """An e-mail address that cannot be used; ``str(err)`` says why."""
 
 
-@functools.lru_cache(maxsize=8192)  # the same names come back in every message
+@functools.lru_cache(maxsize=1 << 17)  # names come back in every message: keep every organisation's
 def clean_header_text(text: str | None, limit: int = MAX_HEADER_TEXT) -> str:
     """One line of text safe for a header (and for a one-line body field).
 
@@ -509,6 +519,15 @@ def _whos(rows: Sequence[StatusRow]) -> str:
     return clean_header_text(", ".join(names), limit=80)
 
 
+def _by_plan(rows: Sequence[StatusRow]) -> list[StatusRow]:
+    """``rows`` (sorted) grouped by plan, the plans in the order they first
+    come: each plan's heading is written once."""
+    first: dict[str, int] = {}
+    for row in rows:
+        first.setdefault(row.plan, len(first))
+    return sorted(rows, key=lambda r: first[r.plan])  # stable: keeps the order within
+
+
 def _sort_key(row: StatusRow) -> tuple[date, str, str, str]:
     return (row.due or date.max, row.plan, row.number or row.task, _who(row))
 
@@ -520,9 +539,9 @@ def _d(day: date | None) -> str:
     return day.strftime("%d.%m.%Y") if day else "—"
 
 
-def _title(row: StatusRow) -> str:
+def _title(row: StatusRow, limit: int = 400) -> str:
     number = clean_header_text(row.number or row.task, limit=20)
-    return f"{number} {clean_header_text(row.activity, limit=400)}"
+    return f"{number} {clean_header_text(row.activity, limit=limit)}"
 
 
 def _late(row: StatusRow) -> str:
@@ -541,6 +560,16 @@ class _Section:
     heading: str
     rows: list[StatusRow]
     when: str  # "late" | "left" | ""
+    total: int = 0  # more than the rows shown: the rest are counted, not listed
+
+    @property
+    def count(self) -> int:
+        return max(self.total, len(self.rows))
+
+    @property
+    def more(self) -> str | None:
+        rest = self.total - len(self.rows)
+        return _("… и ещё {n}").format(n=rest) if rest > 0 else None
 
 
 def _detail_lines(
@@ -548,9 +577,11 @@ def _detail_lines(
 ) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     if when:
-        state = _late(row) if when == "late" else _left(row)
+        state = _left(row) if when == "left" else _late(row)
         lines.append((_("Срок"), f"{_d(row.due)} — {state}"))
-    if row.result:
+    # Long overdue: the reader has had the details in every digest since.
+    stale = when == "stale" or (when == "late" and row.days_overdue > STALE_DAYS)
+    if row.result and not stale:
         lines.append((_("Ожидаемый результат"), clean_header_text(row.result, limit=400)))
     if show_who:
         lines.append((_("Исполнитель"), _who(row)))
@@ -580,6 +611,18 @@ def _missing_text(missing: MissingValue, name_them: bool) -> str:
     )
 
 
+def _item(
+    row: StatusRow, when: str, show_who: bool, options: DigestOptions, directory: Directory
+) -> tuple[str, list[tuple[str, str]]]:
+    """An item's first line and its detail lines; a long overdue one
+    («stale») has its deadline on the first line."""
+    lines = _detail_lines(row, when, show_who, options, directory)
+    if when == "stale" or (when == "late" and row.days_overdue > STALE_DAYS):
+        (_label, deadline), *rest = lines
+        return f"{_title(row, BRIEF_TITLE)} — {deadline}", rest
+    return _title(row), lines
+
+
 def how_to_report(options: DigestOptions) -> str:
     """The last words of a digest: where to mark things done."""
     if options.base_url is not None:
@@ -594,29 +637,35 @@ def how_to_report(options: DigestOptions) -> str:
 
 
 def _plain(greeting: str, intro: str, sections: Sequence[_Section], footnote: _Section | None,
-           directory: Directory, outro: str, show_who: bool, options: DigestOptions) -> str:
+           directory: Directory, outro: str, show_who: bool, options: DigestOptions,
+           notes: Sequence[str] = ()) -> str:
     out = [greeting, "", intro]
     for section in sections:
-        out += ["", f"{section.heading} ({len(section.rows)})", ""]
+        out += ["", f"{section.heading} ({section.count})", ""]
         plan = None
         for row in section.rows:
             if row.plan != plan:
                 plan = row.plan
-                out.append(f"{clean_header_text(directory.title_of(plan), 300)} [{plan}]")
-            out.append(f"  • {_title(row)}")
-            for label, value in _detail_lines(row, section.when, show_who, options,
-                                              directory):
+                out.append(f"{clean_header_text(directory.title_of(plan), PLAN_TITLE)} [{plan}]")
+            head, details = _item(row, section.when, show_who, options, directory)
+            out.append(f"  • {head}")
+            for label, value in details:
                 out.append(f"      {label}: {value}")
+        if section.more:
+            out.append(f"  {section.more}")
     if footnote is not None and footnote.rows:
         out += ["", "* " + footnote.heading + ":"]
         for row in footnote.rows:
             out.append(f"  – {_title(row)} [{row.plan}]")
+    if notes:
+        out += ["", *notes]
     out += ["", outro, ""]
     return "\n".join(out)
 
 
 def _html(greeting: str, intro: str, sections: Sequence[_Section], footnote: _Section | None,
-          directory: Directory, outro: str, show_who: bool, options: DigestOptions) -> str:
+          directory: Directory, outro: str, show_who: bool, options: DigestOptions,
+          notes: Sequence[str] = ()) -> str:
     e = html.escape
     out = [
         '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"></head>'
@@ -625,31 +674,33 @@ def _html(greeting: str, intro: str, sections: Sequence[_Section], footnote: _Se
         f"<p>{e(intro)}</p>",
     ]
     for section in sections:
-        out.append(f"<h3>{e(section.heading)} ({len(section.rows)})</h3>")
+        out.append(f"<h3>{e(section.heading)} ({section.count})</h3>")
         plan = None
         for row in section.rows:
             if row.plan != plan:
                 if plan is not None:
                     out.append("</ul>")
                 plan = row.plan
-                out.append(f"<p><b>{e(clean_header_text(directory.title_of(plan), 300))}</b> "
+                out.append(f"<p><b>{e(clean_header_text(directory.title_of(plan), PLAN_TITLE))}</b> "
                            f"[{e(plan)}]</p><ul>")
+            head, lines = _item(row, section.when, show_who, options, directory)
             details = "".join(
-                f"<br>{e(label)}: {e(value)}"
-                for label, value in _detail_lines(row, section.when, show_who, options,
-                                                  directory)
+                f"<br>{e(label)}: {e(value)}" for label, value in lines
                 if label != _("Отметить выполнение")
             )
             url = options.item_url(row)
             label = _("отметить выполнение")
             link = f' — <a href="{e(url)}">{e(label)}</a>' if url is not None else ""
-            out.append(f"<li>{e(_title(row))}{link}{details}</li>")
+            out.append(f"<li>{e(head)}{link}{details}</li>")
         if plan is not None:
             out.append("</ul>")
+        if section.more:
+            out.append(f"<p>{e(section.more)}</p>")
     if footnote is not None and footnote.rows:
         out.append(f"<p><small>* {e(footnote.heading)}:</small></p><ul>")
         out += [f"<li><small>{e(_title(r))} [{e(r.plan)}]</small></li>" for r in footnote.rows]
         out.append("</ul>")
+    out += [f"<p>{e(note)}</p>" for note in notes]
     out.append(f"<p><small>{e(outro)}</small></p></body></html>")
     return "\n".join(out)
 
@@ -664,27 +715,20 @@ def _message(
     now: datetime,
     key: str,
 ) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = options.sender
-    msg["To"] = to
-    if options.reply_to is not None:
-        msg["Reply-To"] = options.reply_to
-    msg["Subject"] = clean_header_text(subject, limit=250)
-    msg["Date"] = format_datetime(now)
     # Derived from the outbox key: a copy sent twice (see notifications.outbox)
     # carries the same Message-ID, so mail clients show it once.
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-    msg["Message-ID"] = f"<{digest}@{options.sender.domain or 'roadmap'}>"
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
-    msg.set_content(plain, charset="utf-8", cte="base64")
-    msg.add_alternative(html_body, subtype="html", charset="utf-8", cte="base64")
-    if ics is not None:
-        msg.add_attachment(
-            ics, maintype="text", subtype="calendar", filename=ICS_FILENAME,
-            params={"method": "PUBLISH", "charset": "utf-8"},
-        )
-    return msg.as_bytes(policy=SMTP)
+    headers = [("From", address(options.sender)), ("To", address(to))]
+    if options.reply_to is not None:
+        headers.append(("Reply-To", address(options.reply_to)))
+    headers += [
+        ("Subject", encoded_words(clean_header_text(subject, limit=250))),
+        ("Date", format_datetime(now)),
+        ("Message-ID", f"<{digest}@{options.sender.domain or 'roadmap'}>"),
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Auto-Response-Suppress", "All"),
+    ]
+    return mime_message(headers, plain, html_body, ics, boundary=f"=_roadmap_{digest[:16]}")
 
 
 def _render_digest(
@@ -703,6 +747,8 @@ def _render_digest(
     on_demand = [r for r in items if r.status is Status.ON_DEMAND]
     if not overdue and not soon:
         return None
+    recent = [r for r in overdue if r.days_overdue <= STALE_DAYS]
+    stale = [r for r in overdue if r.days_overdue > STALE_DAYS]
     whos = _whos(overdue + soon)
     several = len({_who(r) for r in overdue + soon}) > 1
     subject = _("Дорожная карта: просрочено {overdue}, скоро срок {soon} — {who}").format(
@@ -715,10 +761,12 @@ def _render_digest(
     )
     sections = [
         s for s in (
-            _Section(_("Просрочено"), overdue, "late"),
+            _Section(_("Просрочено"), _by_plan(recent), "late"),
             _Section(days_("Скоро срок — в ближайшие {n} дн.", options.lookahead_days)
                      .format(n=options.lookahead_days),
-                     soon, "left"),
+                     _by_plan(soon), "left"),
+            _Section(days_("Давно просрочено — более {n} дн.", STALE_DAYS).format(n=STALE_DAYS),
+                     _by_plan(stale), "stale"),
         ) if s.rows
     ]
     footnote = _Section(_("По мере необходимости (без срока)"), on_demand, "")
@@ -728,12 +776,21 @@ def _render_digest(
     ).format(file=ICS_FILENAME)
     plain = _plain(greeting, intro, sections, footnote, directory, outro, several, options)
     html_body = _html(greeting, intro, sections, footnote, directory, outro, several, options)
-    ics = ics_for(overdue + soon, directory, stamp=now)
+    # The calendar carries what is still ahead or just missed; the long
+    # overdue are listed in the text (and in the feeds).
+    ics = ics_for(recent + soon, directory, stamp=now)
     return OutgoingMessage(
         key, DIGEST, to.addr_spec, local_date, zone, clean_header_text(subject, 250),
         _message(to, subject, plain, html_body, ics, options, now, key),
         len(overdue), len(soon),
     )
+
+
+def _late_who(who: str, rows: Sequence[StatusRow]) -> str:
+    """«who — просрочено N, до D дн.» (``rows`` worst first)."""
+    worst = rows[0].days_overdue
+    return days_("{who} — просрочено: {n}, до {days} дн.", worst).format(
+        who=who, n=len(rows), days=worst)
 
 
 def _render_escalation(
@@ -762,22 +819,34 @@ def _render_escalation(
         "Ниже — по исполнителям.",
         options.escalate_after_days,
     ).format(day=_d(local_date), zone=zone, days=options.escalate_after_days)
-    sections = []
-    for who, rows in sorted(by_who.items(), key=lambda kv: (-kv[1][0].days_overdue, kv[0])):
+    sections, notes = [], []
+    ranked = sorted(by_who.items(), key=lambda kv: (-kv[1][0].days_overdue, kv[0]))
+    for who, rows in ranked[:DETAILED_WHOS]:
         curator = directory.curator_of(rows[0])
         heading = who
         if curator is not None and (curator.name or curator.email):
             contact = ", ".join(
                 clean_header_text(x) for x in (curator.name, curator.email) if x
             )
-            heading = _("{who} (куратор: {contact})").format(who=who, contact=contact)
-        sections.append(_Section(heading, rows, "late"))
+            heading = _("{who} (куратор: {contact})").format(who=heading, contact=contact)
+        # The worst items of each: the whole list is on the dashboard.
+        sections.append(_Section(heading, rows[:WORST_ITEMS], "late", len(rows)))
+    if len(ranked) > DETAILED_WHOS:
+        notes.append(_("Ещё просрочили ({n}):").format(n=len(ranked) - DETAILED_WHOS))
+        notes += ["  – " + _late_who(who, rows) for who, rows in ranked[DETAILED_WHOS:]]
+    if options.base_url is not None:
+        base = options.base_url.rstrip("/")
+        for plan in sorted({r.plan for r in items}):
+            notes.append(_("Сводка по плану {plan}: {url}").format(
+                plan=plan, url=f"{base}/plan/{quote(plan, safe='')}"))
     outro = _("Это письмо отправлено автоматически, не чаще раза в день.")
     # The coordinator's own way in is the dashboard: no per-item links here.
     plain_options = replace(options, base_url=None)
-    plain = _plain(greeting, intro, sections, None, directory, outro, False, plain_options)
-    html_body = _html(greeting, intro, sections, None, directory, outro, False, plain_options)
-    ics = ics_for(items, directory, stamp=now)
+    shown = [r for section in sections for r in section.rows if r.days_overdue <= STALE_DAYS]
+    plain = _plain(greeting, intro, sections, None, directory, outro, False, plain_options, notes)
+    html_body = _html(greeting, intro, sections, None, directory, outro, False, plain_options,
+                      notes)
+    ics = ics_for(shown, directory, stamp=now)
     return OutgoingMessage(
         key, ESCALATION, to.addr_spec, local_date, zone, clean_header_text(subject, 250),
         _message(to, subject, plain, html_body, ics, options, now, key),
@@ -789,16 +858,17 @@ def _render_escalation(
 
 
 def ics_for(rows: Sequence[StatusRow], directory: Directory, stamp: datetime) -> bytes | None:
-    """The recipient's dated items as an iCalendar file, made by
-    :mod:`notifications.calendar` (the same UIDs and events as the feeds:
-    all-day, exclusive DTEND, DTSTAMP in UTC); ``stamp`` dates it."""
+    """The message's dated items as an iCalendar file, made by
+    :mod:`notifications.calendar` (the same UIDs and dates as the feeds:
+    all-day, exclusive DTEND, DTSTAMP in UTC; brief descriptions, as the
+    message holds the rest); ``stamp`` dates it."""
     details = Details(
         plans={
             code: PlanDetail(plan.title, plan.timezone) for code, plan in directory.plans.items()
         },
         tasks={},
     )
-    entries = occurrence_entries(rows, directory.sequences, details)
+    entries = occurrence_entries(rows, directory.sequences, details, brief=True)
     if not entries:
         return None
     uid = hashlib.sha256("|".join(sorted(e.uid for e in entries)).encode()).hexdigest()[:32]

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -198,7 +198,7 @@ def digest_options(app: App) -> DigestOptions:
     )
 
 
-def _insert(session: Session, table: type[Base] = OutboxRow) -> Any:
+def _insert(session: Session, table: type[Base] | Table = OutboxRow) -> Any:
     """An INSERT into ``table`` that can be told ``on_conflict_do_nothing``."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -236,6 +236,8 @@ def enqueue(
     days = sorted({e.local_date for e in envelopes} | {s.local_date for s in skipped})
     existing: set[str] = set()
     if days:
+        # Read from the index (local_date, key) alone: the cost follows the
+        # day's rows, not the history (migration 0011).
         existing = set(session.scalars(select(OutboxRow.key).where(OutboxRow.local_date.in_(days))))
     added = [e for e in envelopes if e.key not in existing]
     recorded = [s for s in skipped if s.address is not None and s.key not in existing]
@@ -253,9 +255,12 @@ def enqueue(
              last_error=s.reason, recipe=None)
         for s in recorded
     ]
+    # A Core insert into the table (not the ORM entity): the ORM's bulk
+    # parameter processing cost more than the database's work.
     for i in range(0, len(rows), 1000):
         session.execute(
-            _insert(session).on_conflict_do_nothing(index_elements=["key"]), rows[i:i + 1000]
+            _insert(session, OutboxRow.metadata.tables[OutboxRow.__tablename__]).on_conflict_do_nothing(index_elements=["key"]),
+            rows[i:i + 1000],
         )
     return added, recorded
 
@@ -334,10 +339,13 @@ def missed_daily_runs(app: App, zones: Sequence[str] | None = None) -> list[str]
 
 
 def render_for(
-    session: Session, envelope: Envelope, options: DigestOptions, now: datetime
+    session: Session, envelope: Envelope, options: DigestOptions, now: datetime,
+    directories: dict[frozenset[str], Directory] | None = None,
 ) -> OutgoingMessage | None:
     """The message of ``envelope``, made of its routes' open items on its day
-    as they are now; None when nothing is left to report."""
+    as they are now; None when nothing is left to report. ``directories``
+    keeps the contacts read for each set of plans, for the other messages
+    of the same batch (one session: the same snapshot)."""
     rows: list[StatusRow] = []
     sequences: dict[int, int] = {}
     for row, sequence in route_items(
@@ -347,21 +355,25 @@ def render_for(
         sequences[row.occurrence_id] = sequence
     if not rows:
         return None
-    return render_envelope(
-        envelope, rows, directory_for(session, rows, sequences, options), options, now
-    )
+    directory = directory_for(session, rows, sequences, options, directories)
+    return render_envelope(envelope, rows, directory, options, now)
 
 
 def directory_for(
     session: Session, rows: Sequence[StatusRow], sequences: dict[int, int],
-    options: DigestOptions,
+    options: DigestOptions, cache: dict[frozenset[str], Directory] | None = None,
 ) -> Directory:
-    """The directory a message of ``rows`` is rendered with: contacts, the
-    calendar sequences, and the indicator values the monitoring tasks among
-    the rows that count still wait for."""
+    """The directory a message of ``rows`` is rendered with: contacts (read
+    once per set of plans when ``cache`` is given), the calendar sequences,
+    and the indicator values the monitoring tasks among the rows that count
+    still wait for."""
+    plans = frozenset(r.plan for r in rows)
+    cache = {} if cache is None else cache
+    if plans not in cache:
+        cache[plans] = load_directory(session, plans)
     counted = [r for r in rows
                if r.status is Status.OVERDUE or is_due_soon(r, options.lookahead_days)]
-    return replace(load_directory(session, {r.plan for r in rows}), sequences=sequences,
+    return replace(cache[plans], sequences=sequences,
                    missing=missing_by_occurrence(session, counted))
 
 
@@ -377,9 +389,10 @@ def render_claimed(app: App, claimed: Sequence[Claimed]) -> list[Rendered]:
     if not todo:
         return []
     options = digest_options(app)
+    directories: dict[frozenset[str], Directory] = {}
     with app.sessions() as session:
         return [
-            Rendered(c.id, render_for(session, c.envelope, options, app.clock.now()))
+            Rendered(c.id, render_for(session, c.envelope, options, app.clock.now(), directories))
             for c in todo
             if c.envelope is not None
         ]

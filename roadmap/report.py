@@ -45,6 +45,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -275,16 +276,22 @@ def build_report(
 def change_marker(session: Session) -> tuple[object, ...]:
     """A cheap value that changes whenever a report may: a completion is
     recorded (or reopened), a plan or a register is loaded with changes, or
-    a plan appears, an indicator value is reported. Index lookups and two
-    small aggregates, so a cache of built reports can be checked on every
-    request."""
-    return (
-        session.scalar(select(func.max(CompletionRow.id))),
-        session.scalar(select(func.max(IndicatorValueRow.id))),
-        session.scalar(select(func.max(PlanRow.loaded_at))),
-        session.scalar(select(func.count(PlanRow.id))),
-        session.scalar(select(func.max(RegisterRow.loaded_at))),
-    )
+    a plan appears, an indicator value is reported. Index lookups and two small aggregates, so a cache
+    of built reports (and calendar feeds) can be checked on every request;
+    one statement, one round trip."""
+    return tuple(session.execute(select(*change_marker_columns())).one())
+
+
+def change_marker_columns() -> list[Any]:
+    """The columns of :func:`change_marker`, to add to another query (one
+    round trip for both)."""
+    return [
+        select(func.max(CompletionRow.id)).scalar_subquery(),
+        select(func.max(IndicatorValueRow.id)).scalar_subquery(),
+        select(func.max(PlanRow.loaded_at)).scalar_subquery(),
+        select(func.count(PlanRow.id)).scalar_subquery(),
+        select(func.max(RegisterRow.loaded_at)).scalar_subquery(),
+    ]
 
 
 def _children(

@@ -26,8 +26,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from roadmap.errors import ConfigError
 from roadmap.files import FileRefused, read_limited, text_line
@@ -38,6 +36,13 @@ def _to_int(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError
     return int(value)
+
+
+def _to_days(value: Any) -> int:
+    days = _to_int(value)
+    if days < 1:
+        raise ValueError
+    return days
 
 
 def _to_str(value: Any) -> str:
@@ -144,6 +149,20 @@ SPEC: tuple[Option, ...] = (
     ),
     Option("reminder_time", _to_time, time(8, 0), "ЧЧ:ММ", "Местное время ежедневной рассылки."),
     Option(
+        "outbox_retention_days",
+        _to_days,
+        30,
+        "целое число дней, не меньше 1",
+        "Через столько дней у отправленного письма удаляется текст (остаются адрес и статус).",
+    ),
+    Option(
+        "outbox_row_retention_days",
+        _to_days,
+        400,
+        "целое число дней, не меньше 1",
+        "Через столько дней запись об отправленном письме удаляется из очереди.",
+    ),
+    Option(
         "evidence_max_bytes",
         _int_in(0, 2**40),
         50 * 1024 * 1024,
@@ -249,6 +268,9 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     env = os.environ if environ is None else environ
     raw: dict[str, tuple[Any, str]] = {}
     if path is not None:
+        from ruamel.yaml import YAML  # a YAML parser only for a settings file
+        from ruamel.yaml.error import YAMLError
+
         try:
             text = read_limited(path, MAX_CONFIG_BYTES).decode("utf-8")
             data = YAML(typ="safe").load(text) or {}
@@ -292,6 +314,12 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
                     source=source, key=option.key, value=value, accepts=option.accepts
                 )
             ) from err
+    if values["outbox_row_retention_days"] < values["outbox_retention_days"]:
+        raise ConfigError(
+            _("«outbox_row_retention_days» = {rows}: ожидается не меньше "
+              "«outbox_retention_days» = {bodies}").format(
+                rows=values["outbox_row_retention_days"], bodies=values["outbox_retention_days"])
+        )
     if values["data_dir"] is None:
         values["data_dir"] = Path(platformdirs.user_data_dir("roadmap", appauthor=False))
     if values["db_url"] is None:

@@ -16,10 +16,10 @@ occurrence into Python:
    Rows are streamed (``yield_per``) and classified one by one with
    :func:`~roadmap.status.classify` itself.
 
-:func:`notifications.outbox.collect_digests` — the path ``roadmap remind``
-and the daemon use to fill the outbox — reads :func:`open_items`; the digest
-rules themselves stay in :mod:`notifications.digest`. :func:`run_sweep` is
-both halves for one day.
+The core knows nothing of mail: the outbox (:mod:`notifications.outbox`)
+reads :func:`open_items` and :func:`route_items`, and the daily job
+(:mod:`scheduler.jobs`) composes :func:`run_sweep` with it; the imports run
+one way, from ``notifications`` to ``roadmap``.
 
 «Today» is plan-local: plans are grouped by the date ``today_for(zone)``
 gives for their time zone, one query per distinct date (at most two around
@@ -31,6 +31,7 @@ midnight)::
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -39,8 +40,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     CompoundSelect,
+    Date,
     Select,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -58,7 +61,6 @@ from roadmap.storage.tables import OccurrenceRow, PlanRow, StatusSnapshotRow
 from roadmap.tracking import StatusRow, occurrence_select
 
 if TYPE_CHECKING:
-    from notifications.outbox import BuildReport
     from roadmap.app import App
 
 # «today» for a plan time zone: ``app.clock.today``
@@ -283,8 +285,14 @@ def open_items_query(
     """The open occurrences a digest of ``today`` may show: overdue, due
     within ``lookahead_days``, or on demand — with what a
     :class:`~roadmap.tracking.StatusRow` needs, and the calendar sequence."""
-    horizon = today + timedelta(days=max(lookahead_days, 0))
-    query = (
+    query = _open_items(literal(today + timedelta(days=max(lookahead_days, 0)), Date()))
+    if plans is not None:
+        query = query.where(OccurrenceRow.plan_id.in_(plans))
+    return query
+
+
+def _open_items(horizon: Any) -> Select[*tuple[Any, ...]]:
+    return (
         occurrence_select(OccurrenceRow.sequence)
         # The predicate of the partial index, spelled the same way, so that
         # SQLite and PostgreSQL both see the index applies.
@@ -296,9 +304,6 @@ def open_items_query(
             )
         )
     )
-    if plans is not None:
-        query = query.where(OccurrenceRow.plan_id.in_(plans))
-    return query
 
 
 def open_items(
@@ -323,6 +328,42 @@ def open_items(
         yield from _classified(session, query, today, lookahead_days, batch)
 
 
+Routes = list[tuple[int, int | None]]
+
+
+def _routes(routes: Iterable[tuple[int, int | None]]) -> Routes:
+    return sorted(set(routes), key=lambda r: (r[0], -1 if r[1] is None else r[1]))
+
+
+@functools.lru_cache(maxsize=256)
+def _route_template(
+    shape: tuple[bool, ...],
+) -> Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]:
+    """The query of :func:`route_items_query` for routes of this shape
+    (whether each has no organisation), with bound parameters ``horizon``,
+    ``p<i>`` and ``o<i>``: built once, so a sender's thousands of messages
+    reuse one statement and its compiled form."""
+    horizon = bindparam("horizon", type_=Date())
+    branches = [
+        _open_items(horizon).where(
+            OccurrenceRow.party_id == bindparam(f"p{i}"),
+            OccurrenceRow.organisation_id.is_(None) if no_org
+            else OccurrenceRow.organisation_id == bindparam(f"o{i}"),
+        )
+        for i, no_org in enumerate(shape)
+    ]
+    return branches[0] if len(branches) == 1 else union_all(*branches)
+
+
+def _route_params(wanted: Routes, today: date, lookahead_days: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"horizon": today + timedelta(days=max(lookahead_days, 0))}
+    for i, (party, org) in enumerate(wanted):
+        params[f"p{i}"] = party
+        if org is not None:
+            params[f"o{i}"] = org
+    return params
+
+
 def route_items_query(
     routes: Iterable[tuple[int, int | None]], today: date, lookahead_days: int = DUE_SOON_DAYS
 ) -> Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]] | None:
@@ -335,18 +376,11 @@ def route_items_query(
     items of every plan instead: 17 ms for a curator's three routes on the
     small benchmark country, against 2 ms.) A route's occurrences are its
     own, so nothing comes twice."""
-    wanted = sorted(set(routes), key=lambda r: (r[0], -1 if r[1] is None else r[1]))
-    branches = [
-        open_items_query(today, lookahead_days).where(
-            OccurrenceRow.party_id == party,
-            OccurrenceRow.organisation_id.is_(None) if org is None
-            else OccurrenceRow.organisation_id == org,
-        )
-        for party, org in wanted
-    ]
-    if len(branches) <= 1:
-        return branches[0] if branches else None
-    return union_all(*branches)
+    wanted = _routes(routes)
+    if not wanted:
+        return None
+    template = _route_template(tuple(org is None for _party, org in wanted))
+    return template.params(_route_params(wanted, today, lookahead_days))
 
 
 def route_items(
@@ -360,10 +394,16 @@ def route_items(
     plan-local date ``today`` (:func:`route_items_query`): one recipient's
     items. One message's worth of rows is read in one go: a server-side
     cursor (``yield_per``) would cost PostgreSQL more round trips than the
-    rows take."""
-    query = route_items_query(routes, today, lookahead_days)
-    if query is not None:
-        yield from _classified(session, query, today, lookahead_days, None)
+    rows take. The statement is shared by every message of the same shape
+    and runs on the session's connection (no ORM work per message)."""
+    wanted = _routes(routes)
+    if not wanted:
+        return
+    template = _route_template(tuple(org is None for _party, org in wanted))
+    result = session.connection().execute(
+        template, _route_params(wanted, today, lookahead_days)
+    )
+    yield from _rows(result, today, lookahead_days)
 
 
 def _classified(
@@ -374,7 +414,12 @@ def _classified(
     read at once)."""
     if batch is not None:
         query = query.execution_options(yield_per=batch)
-    result = session.execute(query)
+    yield from _rows(session.execute(query), today, lookahead_days)
+
+
+def _rows(
+    result: Iterable[Any], today: date, lookahead_days: int
+) -> Iterator[tuple[StatusRow, int]]:
     for r in result:
         (plan_code, task, number, section, activity, deadline, result_text, party,
          party_name, org, org_name, occ_id, key, kind, start, due, sequence) = r
@@ -393,10 +438,9 @@ def _classified(
 
 @dataclass
 class SweepReport:
-    """One morning's sweep: the counts, and what went into the outbox."""
+    """One morning's sweep: the counts, and what reading them cost."""
 
     counts: dict[str, dict[Status, int]] = field(default_factory=dict)
-    build: BuildReport | None = None
     cost: CountCost = field(default_factory=lambda: CountCost())
 
     def totals(self) -> dict[Status, int]:
@@ -408,21 +452,15 @@ class SweepReport:
         return {s: n for s, n in total.items() if n}
 
 
-def run_sweep(
-    app: App, *, zone: str | None = None, today: date | None = None, fill: bool = True
-) -> SweepReport:
+def run_sweep(app: App, *, zone: str | None = None, today: date | None = None) -> SweepReport:
     """The daily sweep for the plans of ``zone`` (or all): the status counts
-    of every plan, then (with ``fill``) the day's digests into the outbox
-    through :func:`notifications.outbox.build_outbox` — the very path of
-    ``roadmap remind``. ``today`` pins the plan-local date."""
-    from notifications.outbox import build_outbox  # notifications builds on roadmap
-
+    of every plan, carried from their snapshots. ``today`` pins the
+    plan-local date. (The daily job then fills the outbox.)"""
     today_for: TodayFor = (lambda _zone: today) if today is not None else app.clock.today
     with write_session(app.sessions) as session:
         lookahead = int(app.settings["lookahead_days"])
         counts, cost = sweep_counts(session, today_for, zone=zone, due_soon_days=lookahead)
-    build = build_outbox(app, zone=zone, today=today) if fill else None
-    return SweepReport(counts, build, cost)
+    return SweepReport(counts, cost)
 
 
 __all__ = [

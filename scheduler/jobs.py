@@ -122,6 +122,7 @@ async def _daily_locked(app: App, zone: str, *, catching_up: bool = False) -> No
 
 async def _daily_body(app: App, zone: str) -> None:
     from notifications.outbox import run_reminders
+    from notifications.retention import purge_outbox
     from roadmap.errors import StorageError
     from roadmap.storage.health import ensure_intact
     from roadmap.sweep import run_sweep
@@ -133,7 +134,7 @@ async def _daily_body(app: App, zone: str) -> None:
         return
 
     # The morning's counts (from yesterday's snapshots: cheap), for the log.
-    swept = await asyncio.to_thread(run_sweep, app, zone=zone, fill=False)
+    swept = await asyncio.to_thread(run_sweep, app, zone=zone)
     totals = swept.totals()
     log.info(
         "daily sweep %s: %d overdue, %d due soon; %d plans carried, %d counted afresh",
@@ -153,6 +154,14 @@ async def _daily_body(app: App, zone: str) -> None:
     )
     if send is not None and send.connection_error:
         log.warning("daily digest %s: %s", zone, send.connection_error)
+    # After the day's mail, in small transactions: retention of old rows.
+    purged = await asyncio.to_thread(purge_outbox, app, stop=_stopping)
+    if purged.bodies or purged.rows:
+        log.info("outbox: %d old bodies dropped, %d old rows deleted", purged.bodies, purged.rows)
+
+
+def _stopping() -> bool:
+    return _stop is not None and _stop.is_set()
 
 
 async def retry_pending() -> None:

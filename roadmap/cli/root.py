@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import gettext
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from roadmap.app import App
 from roadmap.errors import RoadmapError
 from roadmap.i18n import LANGUAGES, LOCALE_DIR, N_, _, language_from_env, set_language
 
@@ -33,6 +32,7 @@ CLICK_HELP_TEXT = "Show this message and exit."  # click's msgid of --help's tex
 # click texts that its catalogue cannot hold: looked up as ``_(variable)``
 # (no literal for the extractor), so ours translates them.
 CLICK_EXTRA = {"required": N_("обязательный")}
+CLICK_COMMANDS = "Commands"  # click's msgid of the commands' heading
 _click: gettext.NullTranslations = gettext.NullTranslations()
 
 
@@ -117,17 +117,40 @@ COMMAND_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("Куратор школы"), ("status", "done", "reopen", "history", "evidence")),
     (N_("Координатор"), ("report", "indicators", "indicator")),
     (N_("Календари и почта"), ("ics", "feed", "remind", "outbox")),
-    (N_("Сервер"), ("serve", "link")),
+    (N_("Сервер"), ("serve", "link", "db")),
 )
 
 
 class RoadmapGroup(RoadmapCommand, click.Group):
     """Turns a :class:`RoadmapError` from any command into its message on
     stderr and its exit code: the only place errors are printed. Its
-    commands and groups show their help in the chosen language."""
+    commands and groups show their help in the chosen language.
+
+    Commands can be registered lazily (:meth:`register_lazy`): by name, the
+    module whose import adds them to the group and the line the group's
+    help lists for them. A command's module (and what it imports:
+    SQLAlchemy, icalendar, aiohttp…) is imported only when that command
+    runs, so ``roadmap --help`` and each command start fast."""
 
     command_class = RoadmapCommand
     group_class = type  # subgroups are RoadmapGroups too
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, tuple[str, str]] = {}
+
+    def register_lazy(self, commands: Mapping[str, tuple[str, str]]) -> None:
+        """Add commands by name → (module, short help msgid); importing the
+        module must add the command of that name to this group."""
+        self.lazy.update(commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            importlib.import_module(self.lazy[cmd_name][0])
+        return super().get_command(ctx, cmd_name)
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None,
@@ -138,27 +161,29 @@ class RoadmapGroup(RoadmapCommand, click.Group):
         return super().make_context(info_name, args, parent, **extra)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands by role (:data:`COMMAND_SECTIONS`). click's own
+        version loads every command for its short help; a lazy one is
+        listed with its registered line instead, without importing it."""
         if ctx.parent is not None:  # subgroups: click's own flat list
             super().format_commands(ctx, formatter)
             return
-        listed = {
-            name: cmd
-            for name in self.list_commands(ctx)
-            if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden
-        }
-        limit = formatter.width - 6 - max((len(n) for n in listed), default=0)
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max((len(n) for n in names), default=0)
+        listed: dict[str, str] = {}
+        for name in names:
+            if name in self.lazy and name not in self.commands:
+                listed[name] = _clip(_(self.lazy[name][1]), limit)
+            elif (command := self.get_command(ctx, name)) is not None and not command.hidden:
+                listed[name] = command.get_short_help_str(limit)
         sections = [
             (_(title), [n for n in names if n in listed]) for title, names in COMMAND_SECTIONS
         ]
         rest = [n for n in listed if all(n not in names for _t, names in COMMAND_SECTIONS)]
         sections.append((_("Прочее"), rest))
-        for title, names in sections:
-            if not names:
-                continue
-            with formatter.section(title):
-                formatter.write_dl(
-                    [(n, listed[n].get_short_help_str(limit)) for n in names]
-                )
+        for title, section in sections:
+            if section:
+                with formatter.section(title):
+                    formatter.write_dl([(n, listed[n]) for n in section])
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -170,7 +195,8 @@ class RoadmapGroup(RoadmapCommand, click.Group):
         except Exception as err:
             # A database that broke under the command (a damaged file, a
             # table dropped by hand) is the user's to fix, not a traceback.
-            found = ctx.obj.explain(err) if isinstance(ctx.obj, App) else None
+            explain = getattr(ctx.obj, "explain", None)  # an App, when one was built
+            found = explain(err) if explain is not None else None
             if found is None:
                 raise
             self.fail(ctx, found)
@@ -180,6 +206,10 @@ class RoadmapGroup(RoadmapCommand, click.Group):
         """Print ``err`` and exit with its code."""
         click.echo(_("Ошибка: {message}").format(message=err), err=True)
         ctx.exit(err.EXIT_CODE)
+
+
+def _clip(line: str, limit: int) -> str:
+    return line if len(line) <= limit else line[: max(limit - 1, 1)].rstrip() + "…"
 
 
 def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -211,6 +241,8 @@ def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 def main(ctx: click.Context, lang: str | None, config: Path | None) -> None:
     """roadmap — сроки дорожных карт: планы, статусы, напоминания, календари."""
     # The language is already set: LANG in make_context, then --lang (eager).
+    from roadmap.app import App  # only when a command runs
+
     app = App(config_path=config)
     ctx.obj = app
     ctx.call_on_close(app.close)
@@ -224,9 +256,13 @@ def help_texts(command: click.Command) -> Iterator[str]:
     for param in command.params:
         if isinstance(param, click.Option) and param.help:
             yield param.help
+    if isinstance(command, RoadmapGroup):
+        yield from (short for _module, short in command.lazy.values())
     if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            yield from help_texts(sub)
+        for name in command.list_commands(click.Context(command)):
+            sub = command.get_command(click.Context(command), name)
+            if sub is not None:
+                yield from help_texts(sub)
 
 
 def pass_app(func: F) -> F:

@@ -40,26 +40,28 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from roadmap.errors import StorageError
 from roadmap.i18n import _
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 BUSY_TIMEOUT_MS = 30_000
 # Execution option that marks a connection's next transaction as a writer.
@@ -373,6 +375,8 @@ def _is_lock_timeout(err: OperationalError) -> bool:
 
 def alembic_config(script_location: str = MIGRATIONS) -> Config:
     """A programmatic Alembic configuration (no alembic.ini needed)."""
+    from alembic.config import Config  # alembic only to migrate
+
     config = Config()
     config.set_main_option("script_location", script_location)
     return config
@@ -381,23 +385,61 @@ def alembic_config(script_location: str = MIGRATIONS) -> Config:
 def schema_version(engine: Engine) -> str | None:
     """The database's schema revision, or None for a database without one."""
     with engine.connect() as connection:
-        heads = MigrationContext.configure(connection).get_current_heads()
-    return heads[0] if heads else None
+        heads = _stored_heads(connection)
+    return min(heads) if heads else None
+
+
+# The lines of a migration script (as alembic writes them) that name its
+# revision and the one(s) it revises.
+_REVISION = re.compile(r"^(down_)?revision\b[^=]*=(.*)$", re.MULTILINE)
+_QUOTED = re.compile(r"""['"]([^'"]+)['"]""")
+
+
+def _code_heads(script_location: str) -> set[str]:
+    """The code's head revisions, read from our migration scripts' text
+    (importing alembic costs more than most commands; it is needed only
+    when a migration runs). Empty when the scripts are elsewhere."""
+    if script_location != MIGRATIONS:
+        return set()
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    versions = resources.files("roadmap.storage") / "migrations" / "versions"
+    for script in versions.iterdir():
+        if not script.name.endswith(".py"):
+            continue
+        for down, value in _REVISION.findall(script.read_text(encoding="utf-8")):
+            (revised if down else revisions).update(_QUOTED.findall(value))
+    return revisions - revised
+
+
+def _stored_heads(connection: Connection) -> set[str]:
+    """The revisions recorded in the database (none for a new one)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return set()
+    return {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
 
 
 def ensure_schema(engine: Engine, script_location: str = MIGRATIONS) -> None:
     """Create a new schema, or upgrade an older one to the code's version.
 
     A database whose revision the code does not know (written by a newer
-    ``roadmap``) is refused with :class:`StorageError` and left untouched."""
+    ``roadmap``) is refused with :class:`StorageError` and left untouched.
+    Alembic is imported only when the revisions differ."""
+    heads = _code_heads(script_location)
+    with engine.connect() as connection:
+        current = _stored_heads(connection)
+        connection.rollback()
+    if heads and current == heads:
+        return  # the common case: no alembic, no write lock taken
+    from alembic import command  # alembic only to migrate
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     config = alembic_config(script_location)
     script = ScriptDirectory.from_config(config)
     heads = set(script.get_heads())
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-        connection.rollback()
     if current == heads:
-        return  # the common case: no write lock taken
+        return
     # Check again and migrate under the write lock (BEGIN IMMEDIATE on
     # SQLite, the writers' advisory lock on PostgreSQL): two processes
     # opening a new database at once must not both create the tables.

@@ -61,6 +61,9 @@ REOPEN = "reopen"
 # An occurrence nobody has to act on any more is done or withdrawn; the rest
 # are open (the predicate of the partial index ix_occurrences_open_plan_id_due).
 OPEN_OCCURRENCE = "done_at IS NULL AND withdrawn_at IS NULL"
+#: The predicate of the partial index of outbox rows that still hold a
+#: message body (migration 0011); queries spell it the same way.
+OUTBOX_WITH_BODY = "length(message) > 0"
 
 
 class Base(DeclarativeBase):
@@ -414,10 +417,26 @@ class OutboxRow(Base):
     day's digest is stored once, however often the job runs. ``message`` is
     the complete RFC 5322 message, sent byte for byte. While a sender holds
     the row (``sending``), ``claimed_by`` names it and ``next_attempt_at`` is
-    the end of its lease. Rows are created and upgraded by migration 0003."""
+    the end of its lease. Rows are created and upgraded by migration 0003.
+
+    Retention (migration 0011, :func:`notifications.outbox.purge_outbox`):
+    after ``outbox_retention_days`` a finished row's body (and recipe) is
+    dropped, after ``outbox_row_retention_days`` the row itself."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        # The day's existing keys, read from the index alone (migration 0011);
+        # also the range of rows old enough to delete.
+        Index("ix_outbox_local_date_key", "local_date", "key"),
+        # The rows that still hold a body, by day: the bodies to drop.
+        Index(
+            "ix_outbox_bodies_local_date",
+            "local_date",
+            sqlite_where=text(OUTBOX_WITH_BODY),
+            postgresql_where=text(OUTBOX_WITH_BODY),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(400), unique=True)

@@ -1,84 +1,180 @@
 """``GET``/``HEAD /feeds/<token>.ics``: a calendar subscription.
 
 - 200 ``text/calendar; charset=utf-8`` with a strong ``ETag`` (SHA-256 of
-  the body) and ``Cache-Control: max-age=21600`` (the calendar's refresh
-  interval);
-- 304 only when ``If-None-Match`` names the current body's ETag;
+  the body), ``Last-Modified`` (the latest change of anything the calendar
+  shows) and ``Cache-Control: max-age=21600`` (the calendar's refresh
+  interval); gzip when the client accepts it (``Content-Encoding: gzip``,
+  the ETag then ends in ``-gzip``, ``Vary: Accept-Encoding``);
+- 304 when ``If-None-Match`` names the current body's ETag (either coding),
+  or, without ``If-None-Match``, when ``If-Modified-Since`` is not older
+  than ``Last-Modified``;
 - 404, with the one body every unknown path gets, for an unknown or revoked
   token: the token is hashed and looked up by hash in one indexed query, so
   both cost the same.
 
 The calendar itself comes from :func:`notifications.feeds.prepare`, as for
-``roadmap ics``.
+``roadmap ics`` — but only when something it shows may have changed. The
+bodies are cached by the feed's scope, the database's change marker
+(:func:`roadmap.report.change_marker`: completions, plan and register
+loads) and the plan-local dates: a request then costs the token lookup and
+the marker (two queries), a 304 nothing more, a 200 a cache read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from threading import Lock
 
 from aiohttp import web
+from sqlalchemy import select
 
-from notifications.calendar import Revision, render
-from notifications.feeds import Prepared, prepare
+from notifications.calendar import render
+from notifications.feeds import prepare
 from roadmap.app import App
-from roadmap.feeds import feed_by_token
+from roadmap.feeds import Scope, hash_token
+from roadmap.report import change_marker_columns
+from roadmap.storage.tables import FeedRow, PlanRow
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 CACHE_CONTROL = "max-age=21600"  # = REFRESH-INTERVAL (PT6H) of the calendars
-# Rendered bodies kept per feed input digest (the 304 path then skips
-# serialising the calendar again).
+# Feeds whose current bodies are kept (each: the calendar and its gzip).
 BODY_CACHE_SIZE = 256
+GZIP_SUFFIX = "-gzip"
+
+
+@dataclass(frozen=True)
+class FeedBody:
+    """One feed's current calendar, ready to serve."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str  # of ``body``; the gzip coding's is etag + GZIP_SUFFIX
+    last_modified: datetime
 
 
 class BodyCache:
-    """A small LRU of rendered calendars by the digest of their input."""
+    """Current feed bodies by (scope, change marker, plan-local dates), and
+    the plan time zones by change marker; a small LRU shared by the
+    server's worker threads."""
 
     def __init__(self, size: int = BODY_CACHE_SIZE) -> None:
         self._size = size
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._items: OrderedDict[tuple[object, ...], FeedBody] = OrderedDict()
+        self._zones: tuple[object, tuple[str, ...]] | None = None
+        self._latest: dict[object, FeedBody] = {}  # by scope
         self._lock = Lock()
 
-    def get_or_render(self, digest: str, build: Callable[[], bytes]) -> bytes:
+    def _later(self, scope: object, made: FeedBody) -> FeedBody:
+        """``made``, its Last-Modified moved past the scope's previous body's
+        when both fall in the same second (HTTP dates have no fractions:
+        If-Modified-Since would otherwise hide a change made within it)."""
+        before = self._latest.get(scope)
+        if before is not None and before.etag != made.etag:
+            floor = before.last_modified + timedelta(seconds=1)
+            if made.last_modified < floor:
+                made = replace(made, last_modified=floor)
+        self._latest[scope] = made
+        if len(self._latest) > 4 * self._size:
+            self._latest.clear()  # bounded; at worst one more full answer
+        return made
+
+    def get_or_make(self, key: tuple[object, ...], build: Callable[[], FeedBody]) -> FeedBody:
         with self._lock:
-            body = self._items.get(digest)
-            if body is not None:
-                self._items.move_to_end(digest)
-                return body
-        body = build()
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        made = build()
         with self._lock:
-            self._items[digest] = body
+            made = self._later(key[0], made)
+            self._items[key] = made
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
-        return body
+        return made
+
+    def zones(self, marker: object, read: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
+        """The plans' time zones, read again only when the marker moved."""
+        with self._lock:
+            if self._zones is not None and self._zones[0] == marker:
+                return self._zones[1]
+        zones = read()
+        with self._lock:
+            self._zones = (marker, zones)
+        return zones
 
 
-def _input_digest(prepared: Prepared, revisions: dict[str, Revision], todo: bool) -> str:
-    h = hashlib.sha256()
-    info = prepared.info
-    for part in (info.uid, info.name, info.description, "todo" if todo else "event"):
-        h.update(part.encode("utf-8") + b"\0")
-    for e in prepared.entries:
-        r = revisions[e.uid]
-        h.update(f"{e.uid}\0{e.fingerprint}\0{e.base_sequence}\0".encode())
-        h.update(f"{r.sequence}\0{r.stamp.isoformat()}\0".encode())
-    return h.hexdigest()
+def _whole_second(at: datetime) -> datetime:
+    """``at`` rounded up to a second, as HTTP dates are written."""
+    return at.replace(microsecond=0) + timedelta(seconds=1 if at.microsecond else 0)
 
 
-def _feed_body(app: App, cache: BodyCache, token: str) -> bytes | None:
+def _build(app: App, scope: Scope, marker: tuple[object, ...]) -> FeedBody:
+    prepared, revisions = prepare(app, scope, strict=False)
+    body = render(prepared.info, prepared.entries, revisions)
+    # What the calendar shows changes with a revision (its DTSTAMP) or a
+    # load (which may drop events without bumping any revision).
+    changed = [r.stamp for r in revisions.values()]
+    changed += [m for m in marker if isinstance(m, datetime)]
+    latest = max(changed) if changed else datetime(1970, 1, 1, tzinfo=UTC)
+    return FeedBody(
+        body=body,
+        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
+        etag=hashlib.sha256(body).hexdigest(),
+        last_modified=_whole_second(latest),
+    )
+
+
+def _feed_body(app: App, cache: BodyCache, token: str) -> FeedBody | None:
     """The current body of the feed of ``token``, or None (unknown/revoked)."""
     with app.sessions() as session:
-        feed = feed_by_token(session, token)
-    if feed is None:
-        return None
-    prepared, revisions = prepare(app, feed.scope, strict=False)
-    digest = _input_digest(prepared, revisions, False)
-    return cache.get_or_render(
-        digest, lambda: render(prepared.info, prepared.entries, revisions)
-    )
+        # The live feed of the token and the change marker, in one query.
+        found = session.execute(
+            select(FeedRow.scope, FeedRow.scope_code, FeedRow.plan_code,
+                   *change_marker_columns())
+            .where(FeedRow.token_hash == hash_token(token), FeedRow.revoked_at.is_(None))
+        ).first()
+        if found is None:
+            return None
+        kind, code, plan, *rest = found
+        scope, marker = Scope(kind, code, plan), tuple(rest)
+        zones = cache.zones(marker, lambda: tuple(sorted(
+            set(session.scalars(select(PlanRow.timezone).distinct())))))
+    days = tuple(app.clock.today(zone) for zone in zones)
+    return cache.get_or_make((scope, marker, days), lambda: _build(app, scope, marker))
+
+
+def _accepts_gzip(request: web.Request) -> bool:
+    """Whether ``Accept-Encoding`` takes gzip (and not with ``q=0``)."""
+    for item in request.headers.get("Accept-Encoding", "").split(","):
+        coding, _sep, params = item.partition(";")
+        if coding.strip().lower() not in ("gzip", "x-gzip"):
+            continue
+        for param in params.split(";"):
+            name, _eq, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    return float(value) > 0
+                except ValueError:
+                    return False
+        return True
+    return False
+
+
+def _not_modified(request: web.Request, found: FeedBody) -> bool:
+    tags = request.if_none_match
+    if tags:  # If-None-Match decides when present (RFC 9110 §13.2.2)
+        # Weak comparison; «*» and stale ETags get the full body (a 200 is
+        # always a safe answer).
+        mine = {found.etag, found.etag + GZIP_SUFFIX}
+        return any(tag.value in mine for tag in tags)
+    since = request.if_modified_since
+    return since is not None and found.last_modified <= since
 
 
 APP_KEY = web.AppKey("roadmap_app", App)
@@ -88,19 +184,23 @@ CACHE_KEY = web.AppKey("roadmap_feed_cache", BodyCache)
 async def feed(request: web.Request) -> web.StreamResponse:
     app: App = request.app[APP_KEY]
     token = request.match_info["token"]
-    body = await asyncio.to_thread(_feed_body, app, request.app[CACHE_KEY], token)
-    if body is None:
+    found = await asyncio.to_thread(_feed_body, app, request.app[CACHE_KEY], token)
+    if found is None:
         raise web.HTTPNotFound()
-    etag = hashlib.sha256(body).hexdigest()
-    headers = {"Cache-Control": CACHE_CONTROL}
-    # Only a validator equal to the current body's gives 304 («*» and stale
-    # ETags get the full body: a 200 is always a safe answer).
-    if any(tag.value == etag for tag in request.if_none_match or ()):
+    zipped = _accepts_gzip(request)
+    headers = {"Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    etag = found.etag + (GZIP_SUFFIX if zipped else "")
+    if _not_modified(request, found):
         response = web.Response(status=304, headers=headers)
-        response.etag = etag
-        return response
-    response = web.Response(body=body, headers=headers, content_type="text/calendar", charset="utf-8")
+    else:
+        if zipped:
+            headers["Content-Encoding"] = "gzip"
+        response = web.Response(
+            body=found.gzipped if zipped else found.body, headers=headers,
+            content_type="text/calendar", charset="utf-8",
+        )
     response.etag = etag
+    response.last_modified = found.last_modified
     return response
 
 

@@ -3,12 +3,14 @@ loopback (aiohttp's ``TestServer``): ETags, 304s, 404s, redacted logs."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import date
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -96,7 +98,8 @@ async def test_feed_200_etag_304_and_head(
     caplog.set_level(logging.INFO)
     token = create(run, "--org", "school-1", "--plan", PLAN_ID)
     path = f"/feeds/{token}.ics"
-    response = await client.get(path)
+    identity = {"Accept-Encoding": "identity"}  # the calendar as it is (gzip: below)
+    response = await client.get(path, headers=identity)
     assert response.status == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert response.headers["Cache-Control"] == "max-age=21600"
@@ -108,24 +111,24 @@ async def test_feed_200_etag_304_and_head(
     # The same calendar as the export for the same scope and day.
     assert body == ics(run, "--org", "school-1", "--plan", PLAN_ID, "--today", "2024-01-15")
 
-    again = await client.get(path)
+    again = await client.get(path, headers=identity)
     assert again.headers["ETag"] == etag and await again.read() == body
 
-    cached = await client.get(path, headers={"If-None-Match": etag})
+    cached = await client.get(path, headers={**identity, "If-None-Match": etag})
     assert cached.status == 304
     assert cached.headers["ETag"] == etag
     assert await cached.read() == b""
-    listed = await client.get(path, headers={"If-None-Match": f'"nope", {etag}'})
+    listed = await client.get(path, headers={**identity, "If-None-Match": f'"nope", {etag}'})
     assert listed.status == 304
-    weak = await client.get(path, headers={"If-None-Match": "W/" + etag})
+    weak = await client.get(path, headers={**identity, "If-None-Match": "W/" + etag})
     assert weak.status == 304  # If-None-Match compares weakly (RFC 9110)
 
     for stale in ('"0123"', "*", etag[:-2] + '"'):
-        fresh = await client.get(path, headers={"If-None-Match": stale})
+        fresh = await client.get(path, headers={**identity, "If-None-Match": stale})
         assert fresh.status == 200, stale
         assert await fresh.read() == body
 
-    head = await client.head(path)
+    head = await client.head(path, headers=identity)
     assert head.status == 200
     assert head.headers["ETag"] == etag
     assert head.headers["Content-Type"] == "text/calendar; charset=utf-8"
@@ -152,6 +155,38 @@ async def test_completion_changes_etag_and_stale_validator_gets_200(
     assert sum(i.sequence for i in items.values()) > sum(i.sequence for i in before.values())
     cached = await client.get(path, headers={"If-None-Match": after.headers["ETag"]})
     assert cached.status == 304
+
+
+async def test_gzip_last_modified_and_if_modified_since(
+    client: TestClient, run: Run, complete: Complete
+) -> None:
+    token = create(run, "--org", "school-1", "--plan", PLAN_ID)
+    path = f"/feeds/{token}.ics"
+    plain = await client.get(path, headers={"Accept-Encoding": "identity"})
+    body = await plain.read()
+    raw = await client.get(path, headers={"Accept-Encoding": "gzip"}, auto_decompress=False)
+    assert raw.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in raw.headers["Vary"]
+    zipped = await raw.read()
+    assert gzip.decompress(zipped) == body and len(zipped) < len(body) / 3
+    assert raw.headers["ETag"] == plain.headers["ETag"][:-1] + '-gzip"'  # one per coding
+    refused = await client.get(path, headers={"Accept-Encoding": "gzip;q=0"},
+                               auto_decompress=False)
+    assert "Content-Encoding" not in refused.headers and await refused.read() == body
+    # Either coding's ETag is the current calendar.
+    both = await client.get(path, headers={"If-None-Match": plain.headers["ETag"]})
+    assert both.status == 304 and both.headers["ETag"] == raw.headers["ETag"]
+
+    modified = plain.headers["Last-Modified"]
+    same = await client.get(path, headers={"If-Modified-Since": modified})
+    assert same.status == 304 and await same.read() == b""
+    older = await client.get(path, headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})
+    assert older.status == 200
+    complete(key("2.1", "oo", "school-1", "2023-02-28"))
+    after = await client.get(path, headers={"If-Modified-Since": modified})
+    assert after.status == 200  # the completion shows: a new Last-Modified
+    assert parsedate_to_datetime(after.headers["Last-Modified"]) > parsedate_to_datetime(modified)
+    assert await after.read() != body
 
 
 async def test_unknown_revoked_and_other_paths_are_404(

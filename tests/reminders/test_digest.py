@@ -233,3 +233,57 @@ def test_digest_links_each_item_or_says_how_to_report(base: str | None) -> None:
             assert f"{base}/#occ-{occurrence}" in plain
             assert f'href="{base}/#occ-{occurrence}"' in html_part
         assert "ссылка у каждого пункта" in plain
+
+
+def test_a_large_escalation_names_who_is_late_with_counts_and_only_the_worst_items() -> None:
+    """25 schools, 6 late items each: the 20 worst schools get their 3 worst
+    items (the others are counted), the last 5 one line each; the calendar
+    carries the items shown; the dashboard is linked when a base URL is set."""
+    rows = [
+        row(f"{school}.{i}", date(2024, 2, 20) - timedelta(days=school * 7 + i), Status.OVERDUE,
+            party="oo", party_name="ОО", org=f"s{school}", org_name=f"Школа № {school}",
+            occurrence_id=school * 10 + i)
+        for school in range(1, 26) for i in range(6)
+    ]
+    parties = {"oo": PartyContacts("ОО", (), None, None)}
+    options = replace(OPTIONS, base_url="https://roadmap.example.org/")
+    batch = build_digests(rows, directory(**parties), options, NOW)
+    [boss] = [m for m in batch.messages if m.kind == "escalation"]
+    message = parse(boss.message)
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    worst = text.index("Школа № 25 (6)")
+    assert worst < text.index("Школа № 24 (6)") < text.index("Школа № 6 (6)")
+    assert "Мероприятие 25.5" in text and "Мероприятие 25.4" in text  # the worst three…
+    assert "Мероприятие 25.3" in text and "Мероприятие 25.2" not in text
+    assert text.count("… и ещё 3") == 20
+    assert "Ещё просрочили (5):" in text
+    assert "Школа № 1 — просрочено: 6, до 22 дн." in text
+    assert "Мероприятие 1.5" not in text
+    assert "https://roadmap.example.org/plan/p" in text
+    html_body = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "Школа № 1 — просрочено: 6" in html_body
+    # Long overdue (over 30 days): one line each, and no calendar of the past.
+    assert "Школа № 25 (6)\n\nПлан [p]\n  • 25.5 Мероприятие 25.5 — 24.08.2023 — просрочено на 190 дн.\n" in text
+    assert not [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    assert len(boss.message) < 100 * 1024
+
+
+def test_a_digest_lists_long_overdue_items_briefly_and_attaches_what_is_ahead() -> None:
+    rows = [
+        row("1.1", date(2023, 1, 10), Status.OVERDUE, result="Приказ", occurrence_id=1),
+        row("1.2", date(2024, 2, 20), Status.OVERDUE, result="Положение", occurrence_id=2),
+        row("1.3", date(2024, 3, 5), Status.DUE_SOON, result="Отчёт", occurrence_id=3),
+    ]
+    batch = build_digests(rows, directory(imcro=PartyContacts(
+        "МКУ ИМЦРО", (Contact("ИМЦРО", "imcro@example.org"),), None)), OPTIONS, NOW)
+    [digest] = [m for m in batch.messages if m.kind == "digest"]
+    message = parse(digest.message)
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Просрочено (1)" in text and "Давно просрочено — более 30 дн. (1)" in text
+    assert "  • 1.1 Мероприятие 1.1 — 10.01.2023 — просрочено на 416 дн.\n" in text
+    assert "Приказ" not in text  # known for a year: the brief line
+    assert "Ожидаемый результат: Положение" in text and "Ожидаемый результат: Отчёт" in text
+    assert digest.overdue == 2  # the subject still counts every overdue item
+    ics = next(p for p in message.iter_attachments() if p.get_content_type() == "text/calendar")
+    summaries = [line for line in ics.get_content().splitlines() if line.startswith("SUMMARY:")]
+    assert summaries == ["SUMMARY:[просрочено] Мероприятие 1.2", "SUMMARY:Мероприятие 1.3"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from notifications.outbox import build_outbox
 from roadmap.storage.db import open_engine, session_factory
 from roadmap.sweep import run_sweep, status_counts
 from roadmap.tracking import StatusFilter, status_rows
@@ -60,12 +61,14 @@ def test_tiny_national_run(db_url: str, tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
-    # The sweep entry point: counts, then the outbox through `roadmap remind`'s path.
+    # The daily job's composition: the counts, then the outbox through
+    # `roadmap remind`'s path.
     day3 = national.TODAY + timedelta(days=2)
     app = national.make_app(db_url, tmp_path, day3)
     try:
         report = run_sweep(app, today=day3)
+        build = build_outbox(app, today=day3)
     finally:
         app.close()
-    assert report.build is not None and report.build.added
+    assert build.added
     assert {s.value: n for s, n in report.totals().items()} == _per_row(db_url, day3)

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+import roadmap.app
 from roadmap.app import App, Clock
-from roadmap.cli import root
 from roadmap.status import Status
 from roadmap.tracking import StatusFilter, status_rows
 
@@ -73,7 +73,7 @@ def test_irkutsk_midnight_core(app: App) -> None:
 def test_irkutsk_midnight_cli(run: Run, loaded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The command line with an injected clock (the group builds the App)."""
     clock = Clock(now=lambda: IRKUTSK_JUST_PAST_MIDNIGHT)
-    monkeypatch.setattr(root, "App", lambda config_path=None: App(config_path, clock=clock))
+    monkeypatch.setattr(roadmap.app, "App", lambda config_path=None: App(config_path, clock=clock))
     rows = status_json(run, "--overdue")
     assert {(r["plan"], r["task"]) for r in rows if r["task"] == "1.6"} == {(IRK, "1.6")}
 
