@@ -427,11 +427,12 @@ def _placeholder(info: CalendarInfo) -> bytes:
     day long."""
     day = info.today or date(1970, 1, 1)
     stamp = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    summary = _("Сроки не указаны")
     lines = [
         "BEGIN:VEVENT",
         f"DTSTART;VALUE=DATE:{_day(day)}",
         f"DTEND;VALUE=DATE:{_day(day + timedelta(days=1))}",
-        f"SUMMARY:{text_value(_('Сроки не указаны'))}",
+        f"SUMMARY:{text_value(summary)}",
         f"DTSTAMP:{_utc(stamp)}",
         f"UID:{uid_for(info.uid + '/undated')}",
         "SEQUENCE:0",
