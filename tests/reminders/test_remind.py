@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import email
 import json
+import logging
+import ssl
 import subprocess
 import sys
 import time
@@ -21,18 +23,22 @@ import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
-from notifications.outbox import build_outbox, deliver_pending, run_reminders
+from notifications.outbox import RetryPolicy, build_outbox, deliver_pending, run_reminders
 from roadmap.app import App
-from tests.fixtures import record_done
+from tests.fixtures import Env, record_done
 from tests.reminders.conftest import (
     COORDINATOR,
     EVERYONE,
     IMCRO,
+    PASSWORD,
     SCHOOL_1,
     SCHOOL_2,
+    USER,
+    Accounts,
     Relay,
     Run,
     Server,
+    forms_of,
     process_env,
 )
 
@@ -296,6 +302,101 @@ def test_550_fails_without_retry_and_can_be_retried_by_hand(
 
     again = run("outbox", "retry", str(row["id"]))
     assert again.exit_code == 2 and "уже отправлено" in again.stderr
+
+
+def test_refusals_at_rcpt_one_permanent_one_temporary(
+    loaded: Path, server: Server, relay: Relay, run: Run
+) -> None:
+    relay.rcpt_replies[SCHOOL_2] = "550 5.1.1 <curator@school-2.example.org>: no such user"
+    relay.rcpt_replies[IMCRO] = "451 4.3.0 <imcro@example.org>: try again later"
+    first = remind(run)
+    assert "Отправлено: 2; отложено: 1; не доставлено: 1" in first.stdout
+    rows = by_recipient(outbox(run))
+    assert (rows[SCHOOL_2]["status"], rows[SCHOOL_2]["last_error"]) == (
+        "failed",
+        "curator@school-2.example.org: 550 5.1.1 <curator@school-2.example.org>: no such user",
+    )
+    assert (rows[IMCRO]["status"], rows[IMCRO]["attempts"], rows[IMCRO]["last_error"]) == (
+        "pending",
+        1,
+        "imcro@example.org: 451 4.3.0 <imcro@example.org>: try again later",
+    )
+    assert relay.counts() == {SCHOOL_1: 1, COORDINATOR: 1}
+
+
+def test_after_the_last_attempt_a_row_fails_with_the_last_reply(
+    loaded: Path, server: Server, relay: Relay, run: Run, make_app: Callable[..., App]
+) -> None:
+    relay.replies[IMCRO] = [
+        "451 4.7.1 Greylisted, try again later",
+        "452 4.2.2 Mailbox full",
+        "451 4.3.0 Queue full",
+        "450 4.2.0 never reached",
+    ]
+    policy = RetryPolicy(max_attempts=3)  # back-off 1 min, then 2 min
+    for minutes, status in [(0, "pending"), (1, "pending"), (3, "failed")]:
+        asyncio.run(run_reminders(make_app(later=timedelta(minutes=minutes)), policy=policy))
+        assert by_recipient(outbox(run))[IMCRO]["status"] == status, minutes
+    row = by_recipient(outbox(run, "--status", "failed"))[IMCRO]
+    assert row["attempts"] == 3
+    assert row["last_error"] == "отказ после 3 попыток: 451 4.3.0 Queue full"
+
+    # Given up: hours later it is not tried again.
+    asyncio.run(run_reminders(make_app(later=timedelta(hours=5)), policy=policy))
+    assert relay.replies[IMCRO] == ["450 4.2.0 never reached"]
+    assert IMCRO not in relay.counts()
+    assert relay.counts() == {SCHOOL_1: 1, SCHOOL_2: 1, COORDINATOR: 1}
+
+
+def test_remind_over_starttls_with_login_keeps_the_password_out_of_sight(
+    loaded: Path,
+    port: int,
+    relay: Relay,
+    env: Env,
+    run: Run,
+    make_app: Callable[..., App],
+    server_tls: ssl.SSLContext,
+    ca_file: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret = tmp_path / "smtp-password"
+    secret.write_text(PASSWORD + "\n", encoding="utf-8")
+    env.update(
+        ROADMAP_SMTP_TLS="starttls",
+        ROADMAP_SMTP_CA_FILE=str(ca_file),
+        ROADMAP_SMTP_USER=USER,
+        ROADMAP_SMTP_PASSWORD_FILE=str(secret),
+        ROADMAP_SMTP_PASSWORD="an-old-password",  # wins over the file
+    )
+    relay_server = Server(
+        port,
+        relay,
+        tls_context=server_tls,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=Accounts(),
+    )
+    relay_server.start()
+    try:
+        refused = remind(run)
+        assert "535" in refused.stderr and "Отправлено: 0; отложено: 4" in refused.stdout
+        rows = by_recipient(outbox(run))
+        assert {rows[address]["status"] for address in EVERYONE} == {"pending"}
+        env["ROADMAP_SMTP_PASSWORD"] = None  # now from the file
+        report = asyncio.run(run_reminders(make_app(later=timedelta(minutes=5))))
+    finally:
+        relay_server.stop()
+    assert report.send is not None and report.send.sent == 4
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+    assert {(r.login, r.tls) for r in relay.received} == {(USER, True)}
+    shown = "\n".join(
+        [refused.stdout, refused.stderr, json.dumps(outbox(run), ensure_ascii=False)]
+        + [r.getMessage() for r in caplog.records if not r.name.startswith("mail.log")]
+    )
+    leaks = forms_of(PASSWORD) + forms_of("an-old-password")
+    assert not [form for form in leaks if form in shown]
 
 
 def test_relay_down_keeps_rows_pending_until_it_comes_back(
