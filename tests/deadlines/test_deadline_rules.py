@@ -345,6 +345,27 @@ def test_compound(text: str, expected: list[str], on_demand: bool) -> None:
     assert meaning.on_demand is on_demand
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            # The last day of February moves to the 28th, and back to the 29th
+            # in the next leap year.
+            "Февраль 2024; с ежегодным обновлением",
+            ["2024-02-01..2024-02-29", "2025-02-01..2025-02-28", "2026-02-01..2026-02-28",
+             "2027-02-01..2027-02-28", "2028-02-01..2028-02-29"],
+        ),
+        (
+            "с 29 февраля по 15 марта 2024 года; с ежегодным обновлением",
+            ["2024-02-29..2024-03-15", "2025-02-28..2025-03-15", "2026-02-28..2026-03-15",
+             "2027-02-28..2027-03-15", "2028-02-29..2028-03-15"],
+        ),
+    ],
+)
+def test_yearly_repeat_of_29_february(text: str, expected: list[str]) -> None:
+    assert occ(text, Context(date(2024, 1, 1), date(2028, 12, 31))) == expected
+
+
 def test_rule14_explicit_dates_outside_the_period_are_kept_with_a_warning() -> None:
     meaning = interpret("до 1 июня 2030 г.", SHORT)
     assert occ("до 1 июня 2030 г.") == ["_..2030-06-01"]

@@ -167,6 +167,54 @@ def test_digests_arrive_once_with_the_right_items(
     assert all(r["attempts"] == 1 and r["sent_at"] for r in sent)
 
 
+MOSCOW_PLAN = """\
+kind: plan
+id: test-moscow
+title: План (Москва, тест)
+authority: Департамент образования (пример)
+period: {start: 2023-01-01, end: 2026-12-31}
+timezone: Europe/Moscow
+parties:
+  - id: imcro
+    name: Методический центр (Москва)
+    contacts: [{name: Методисты, email: IMCRO@example.org}]
+sections:
+  - id: "1"
+    number: "1."
+    title: Раздел
+    tasks:
+      - id: "1.1"
+        number: "1.1"
+        activity: Московский семинар
+        deadline: в срок до 5 марта 2024 года
+        responsible: {text: Методический центр, parties: [imcro]}
+"""
+
+
+def test_one_person_in_plans_of_two_zones_gets_one_digest_per_zone(
+    loaded: Path, server: Server, relay: Relay, run: Run
+) -> None:
+    (loaded / "test-moscow.yaml").write_text(MOSCOW_PLAN, encoding="utf-8")
+    assert run("load", str(loaded)).exit_code == 0
+    result = remind(run)
+    assert "Отправлено: 5; отложено: 0; не доставлено: 0" in result.stdout
+    to_imcro = [r for r in relay.received if [a.lower() for a in r.rcpt_tos] == [IMCRO]]
+    texts = [body(r.message, "plain") for r in to_imcro]
+    moscow = [t for t in texts if "на 01.03.2024 (Europe/Moscow)" in t]
+    irkutsk = [t for t in texts if "на 01.03.2024 (Asia/Irkutsk)" in t]
+    assert (len(texts), len(moscow), len(irkutsk)) == (2, 1, 1)
+    assert "1.1 Московский семинар" in moscow[0] and "Разработка положения" not in moscow[0]
+    assert "1.1 Разработка положения о наставничестве" in irkutsk[0]
+    assert "Московский семинар" not in irkutsk[0]
+    keys = sorted(
+        r["key"] for r in outbox(run, "--status", "sent") if r["recipient"].lower() == IMCRO
+    )
+    assert keys == [
+        "digest/2024-03-01/Asia/Irkutsk/imcro@example.org",
+        "digest/2024-03-01/Europe/Moscow/imcro@example.org",
+    ]
+
+
 def test_running_twice_sends_nothing_new(
     loaded: Path, server: Server, relay: Relay, run: Run
 ) -> None:

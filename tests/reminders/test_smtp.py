@@ -326,13 +326,21 @@ class ResettingRelay(Relay):
         return await super().handle_DATA(server, session, envelope)
 
 
+@pytest.fixture
+def relay(request: pytest.FixtureRequest) -> Relay:
+    """A fresh relay of the class a test names (``indirect``), or a plain one."""
+    kind: type[Relay] = getattr(request, "param", Relay)
+    return kind()
+
+
 @pytest.mark.parametrize(
     ("relay", "first"),
     [
-        (ClosingRelay(), Delivery(Outcome.RETRY, "421 4.3.2 Service shutting down")),
-        (ResettingRelay(), None),
+        (ClosingRelay, Delivery(Outcome.RETRY, "421 4.3.2 Service shutting down")),
+        (ResettingRelay, None),
     ],
     ids=["421", "reset"],
+    indirect=["relay"],
 )
 def test_a_dropped_session_is_retried_and_the_next_message_reconnects(
     start: StartServer, relay: Relay, first: Delivery | None
