@@ -159,6 +159,7 @@ class Relay:
     rcpt_replies: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     entered: int = 0  # DATA commands seen, accepted or not
+    settled: int = 0  # DATA commands answered, or dropped with their client
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -171,6 +172,12 @@ class Relay:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.entered += 1
+        try:
+            return await self._data(server, session, envelope)
+        finally:
+            self.settled += 1
+
+    async def _data(self, server: Any, session: Any, envelope: Any) -> str:
         queue = self.replies.get(envelope.rcpt_tos[0])
         if queue:
             return queue.pop(0)

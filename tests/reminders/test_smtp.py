@@ -304,26 +304,24 @@ class ClosingRelay(Relay):
     """Answers the first DATA with 421 and closes the session, as a relay
     going down for maintenance does."""
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.entered == 0:
-            self.entered += 1
+    async def _data(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.entered == 1:
             server.loop.call_soon(server.transport.close)  # after the reply is written
             return "421 4.3.2 Service shutting down"
-        return await super().handle_DATA(server, session, envelope)
+        return await super()._data(server, session, envelope)
 
 
 class ResettingRelay(Relay):
     """Resets the connection (RST) after the first message's data arrived,
     before answering it."""
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.entered == 0:
-            self.entered += 1
+    async def _data(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.entered == 1:
             sock = server.transport.get_extra_info("socket")
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             server.transport.abort()
             return "250 never seen"
-        return await super().handle_DATA(server, session, envelope)
+        return await super()._data(server, session, envelope)
 
 
 @pytest.fixture
