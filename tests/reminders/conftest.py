@@ -160,6 +160,11 @@ class Relay:
     delay: float = 0.0
     entered: int = 0  # DATA commands seen, accepted or not
     settled: int = 0  # DATA commands answered, or dropped with their client
+    quits: int = 0  # QUIT commands seen
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        self.quits += 1
+        return "221 Bye"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]

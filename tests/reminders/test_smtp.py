@@ -17,7 +17,15 @@ from typing import Any
 
 import pytest
 
-from notifications.mailer import ConnectionFailed, Delivery, Outcome, SmtpConfig, SmtpTransport
+from notifications.mailer import (
+    ConnectionFailed,
+    Delivery,
+    Outcome,
+    SmtpConfig,
+    SmtpTransport,
+    eml_name,
+    write_eml,
+)
 from roadmap.settings import load_settings
 from tests.reminders.conftest import (
     PASSWORD,
@@ -114,7 +122,9 @@ def test_starttls_is_used_even_when_the_relay_would_take_plain_text(
 
 def test_starttls_required_but_not_offered_sends_nothing(start: StartServer, relay: Relay) -> None:
     server = start()  # plain text only: no STARTTLS in its EHLO
-    with pytest.raises(ConnectionFailed, match=r"127\.0\.0\.1:\d+: .*STARTTLS"):
+    with pytest.raises(
+        ConnectionFailed, match=rf"^нет соединения с SMTP-сервером 127\.0\.0\.1:{server.port}: .*STARTTLS"
+    ):
         send(config(server, "starttls"))
     assert relay.received == [] and relay.entered == 0
 
@@ -270,8 +280,21 @@ def test_settings_never_show_the_password(tmp_path: Path) -> None:
             "imcro@example.org: 550 5.1.1 no such user; "
             "curator@school-1.example.org: 553 5.1.3 bad address",
         ),
+        (
+            # The edges of «temporary»: 400 is, 500 is not.
+            {RCPT: "400 4.0.0 try again"},
+            (RCPT,),
+            Outcome.RETRY,
+            "imcro@example.org: 400 4.0.0 try again",
+        ),
+        (
+            {RCPT: "500 5.5.2 syntax error"},
+            (RCPT,),
+            Outcome.FAILED,
+            "imcro@example.org: 500 5.5.2 syntax error",
+        ),
     ],
-    ids=["550", "451", "550+451", "550+553"],
+    ids=["550", "451", "550+451", "550+553", "400", "500"],
 )
 def test_refusals_at_rcpt(
     start: StartServer,
@@ -287,14 +310,121 @@ def test_refusals_at_rcpt(
     assert relay.received == [] and relay.entered == 0
 
 
-def test_one_recipient_refused_at_rcpt_the_other_served(start: StartServer, relay: Relay) -> None:
+def test_one_recipient_served_the_others_refused_at_rcpt(start: StartServer, relay: Relay) -> None:
+    third = "head@school-1.example.org"
     relay.rcpt_replies[OTHER] = "550 5.1.1 no such user"
-    delivery = send(config(start(), "none"), (RCPT, OTHER))
+    relay.rcpt_replies[third] = "450 4.2.1 mailbox busy"
+    delivery = send(config(start(), "none"), (RCPT, OTHER, third))
     assert delivery == Delivery(
         Outcome.SENT,
-        "2.0.0 OK: queued; отклонены: curator@school-1.example.org: 550 5.1.1 no such user",
+        "2.0.0 OK: queued; отклонены: curator@school-1.example.org: 550 5.1.1 no such user, "
+        "head@school-1.example.org: 450 4.2.1 mailbox busy",
     )
     assert [r.rcpt_tos for r in relay.received] == [[RCPT]]
+
+
+@pytest.mark.parametrize(
+    ("reply", "outcome"),
+    [
+        ("451 4.3.0 queue full", Outcome.RETRY),
+        ("499 4.0.0 odd but temporary", Outcome.RETRY),
+        ("500 5.0.0 rejected", Outcome.FAILED),
+        ("554 5.7.1 message refused", Outcome.FAILED),
+    ],
+)
+def test_a_refusal_at_data_keeps_the_session_for_the_next_message(
+    start: StartServer, relay: Relay, reply: str, outcome: Outcome
+) -> None:
+    relay.replies[RCPT] = [reply]
+    first, alive, second, connections = send_twice(config(start(), "none"))
+    assert first == Delivery(outcome, reply)
+    assert alive and connections == 1  # the same session carries the next message
+    assert second.outcome is Outcome.SENT
+    assert [r.rcpt_tos for r in relay.received] == [[RCPT]]
+
+
+def test_closing_says_quit(start: StartServer, relay: Relay) -> None:
+    assert send(config(start(), "none")).outcome is Outcome.SENT
+    assert relay.quits == 1
+
+
+# ---------------------------------------------------------------- time limits
+
+
+class PacedRelay(Relay):
+    """Answers EHLO, MAIL and RCPT after ``pace`` seconds each: every
+    command well within the time limit, the whole exchange not."""
+
+    pace = 1.2
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        await asyncio.sleep(self.pace)
+        session.host_name = hostname
+        return responses
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        await asyncio.sleep(self.pace)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        await asyncio.sleep(self.pace)
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+@pytest.mark.parametrize("relay", [PacedRelay], indirect=True)
+def test_smtp_timeout_bounds_a_whole_send(start: StartServer, relay: Relay) -> None:
+    # 2 s for MAIL + RCPT (1.2 s each) + DATA: too slow as a whole.
+    delivery = send(config(start(), "none", ROADMAP_SMTP_TIMEOUT="2"))
+    assert delivery == Delivery(Outcome.RETRY, "превышено время ожидания SMTP")
+    assert relay.received == []
+
+
+@pytest.mark.parametrize("relay", [PacedRelay], indirect=True)
+def test_smtp_timeout_bounds_a_whole_connection(
+    start: StartServer, relay: Relay, server_tls: ssl.SSLContext, ca_file: Path
+) -> None:
+    # EHLO, STARTTLS, EHLO again to log in (1.2 s each EHLO): more than 2 s.
+    server = start(tls_context=server_tls, authenticator=Accounts())
+    smtp = config(server, "starttls", ROADMAP_SMTP_CA_FILE=str(ca_file),
+                  ROADMAP_SMTP_TIMEOUT="2", ROADMAP_SMTP_USER=USER,
+                  ROADMAP_SMTP_PASSWORD=PASSWORD)
+    with pytest.raises(ConnectionFailed) as failed:
+        send(smtp)
+    assert str(failed.value) == (
+        f"нет соединения с SMTP-сервером 127.0.0.1:{server.port}: превышено время ожидания SMTP"
+    )
+
+
+def test_an_unknown_tls_mode_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"^smtp\.tls must be starttls, tls or none, not 'ssl'$"):
+        SmtpConfig("127.0.0.1", 25, tls="ssl").client()
+
+
+# ---------------------------------------------------------------- dry run files
+
+
+def test_eml_names_are_safe_and_bounded() -> None:
+    assert eml_name(12, "digest", "2024-03-01", "imcro@example.org") == (
+        "12-digest-2024-03-01-imcro@example.org.eml"
+    )
+    # Unsafe runs become one «_»; empty parts are left out.
+    assert eml_name("a b/../c", None, "", "x+y@пример.рф") == "a_b_.._c-x+y@_._.eml"
+    assert eml_name("x" * 300) == "x" * 200 + ".eml"
+
+
+def test_write_eml_makes_missing_folders(tmp_path: Path) -> None:
+    target = write_eml(tmp_path / "out" / "2024-03-01", "a.eml", b"Subject: x\r\n\r\nbody\r\n")
+    assert target == tmp_path / "out" / "2024-03-01" / "a.eml"
+    assert target.read_bytes() == b"Subject: x\r\n\r\nbody\r\n"
+
 
 
 # ---------------------------------------------------------------- dropped sessions
