@@ -76,7 +76,8 @@ for module in "${ORDER[@]}"; do
 done
 
 python3 - "$RESULTS" docs/testing.md <<'EOF'
-"""Score per module and in total; equivalents are names listed in docs/testing.md."""
+"""Score per module and in total; equivalents: the names listed under
+«### Equivalent mutants» in docs/testing.md."""
 import re
 import sys
 from collections import defaultdict
@@ -85,7 +86,10 @@ from pathlib import Path
 KILLED = {"killed", "timeout", "caught by type check", "segfault"}
 NOT_CHECKED = {"not checked", "skipped"}
 docs = Path(sys.argv[2])
-equivalent = set(re.findall(r"`([\w.]+__mutmut_\d+)`", docs.read_text("utf-8"))) if docs.exists() else set()
+text = docs.read_text("utf-8") if docs.exists() else ""
+# Only the section «### Equivalent mutants …», up to the next heading.
+section = re.search(r"^### Equivalent mutants.*?$(.*?)(?=^#)", text + "\n#", re.M | re.S)
+equivalent = set(re.findall(r"`([\w.]+__mutmut_\d+)`", section.group(1))) if section else set()
 
 by_module: dict[str, list[tuple[str, str]]] = defaultdict(list)
 for line in Path(sys.argv[1]).read_text("utf-8").splitlines():
