@@ -24,7 +24,7 @@ import base64
 import email
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
@@ -161,6 +161,7 @@ class Relay:
     entered: int = 0  # DATA commands seen, accepted or not
     settled: int = 0  # DATA commands answered, or dropped with their client
     quits: int = 0  # QUIT commands seen
+    on_accept: Callable[[], None] | None = None  # called (in the relay's thread) per message
 
     async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
         self.quits += 1
@@ -201,6 +202,8 @@ class Relay:
                 login=login,
             )
         )
+        if self.on_accept is not None:
+            self.on_accept()
         return "250 2.0.0 OK: queued"
 
     def to(self, address: str) -> list[Received]:

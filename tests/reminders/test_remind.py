@@ -8,6 +8,8 @@ import asyncio
 import email
 import json
 import logging
+import os
+import socket
 import ssl
 import subprocess
 import sys
@@ -23,8 +25,15 @@ import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
-from notifications.outbox import RetryPolicy, build_outbox, deliver_pending, run_reminders
+from notifications.outbox import (
+    RetryPolicy,
+    build_outbox,
+    claim,
+    deliver_pending,
+    run_reminders,
+)
 from roadmap.app import App
+from roadmap.storage.db import write_session
 from tests.fixtures import Env, record_done
 from tests.reminders.conftest import (
     COORDINATOR,
@@ -446,6 +455,51 @@ def test_remind_over_starttls_with_login_keeps_the_password_out_of_sight(
     )
     leaks = forms_of(PASSWORD) + forms_of("an-old-password")
     assert not [form for form in leaks if form in shown]
+
+
+async def test_a_stopping_sender_hands_back_what_it_has_not_sent(
+    loaded: Path, server: Server, relay: Relay, run: Run, make_app: Callable[..., App]
+) -> None:
+    app = make_app()
+    await asyncio.to_thread(build_outbox, app)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # SIGTERM arrives while the first message of the batch is being sent.
+    relay.on_accept = lambda: loop.call_soon_threadsafe(stop.set)
+    report = await deliver_pending(app, stop=stop)
+    assert (report.sent, report.retry, report.failed) == (1, 0, 0)
+    rows = [r for r in await asyncio.to_thread(outbox, run) if r["recipient"] in EVERYONE]
+    assert sorted((r["status"], r["attempts"]) for r in rows) == [
+        ("pending", 0), ("pending", 0), ("pending", 0), ("sent", 1)
+    ]
+    relay.on_accept = None
+    again = await deliver_pending(make_app())  # due at once, each sent once
+    assert again.sent == 3
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+
+
+def test_rows_held_by_a_finished_sender_of_this_process_go_at_once_others_wait_for_the_lease(
+    loaded: Path, server: Server, relay: Relay, run: Run, make_app: Callable[..., App]
+) -> None:
+    app = make_app()
+    build_outbox(app)
+    now = app.clock.now()
+    elsewhere = "another-host:4242:0123456789ab"  # alive, as far as we can know
+    finished = f"{socket.gethostname()}:{os.getpid()}:finished0000"  # this process, done
+    with write_session(app.sessions) as session:
+        held = {
+            elsewhere: claim(session, elsewhere, now, 2, timedelta(hours=1)),
+            finished: claim(session, finished, now, 2, timedelta(hours=1)),
+        }
+    mine = {c.recipient for c in held[finished]}
+    theirs = {c.recipient for c in held[elsewhere]}
+    assert len(mine) == len(theirs) == 2
+
+    first = asyncio.run(deliver_pending(make_app()))
+    assert first.sent == 2 and relay.counts() == dict.fromkeys(mine, 1)
+    # The other host's sender may still be at work: its rows wait out the lease.
+    later = asyncio.run(deliver_pending(make_app(later=timedelta(hours=1, minutes=1))))
+    assert later.sent == 2 and relay.counts() == dict.fromkeys(EVERYONE, 1)
 
 
 def test_relay_down_keeps_rows_pending_until_it_comes_back(
