@@ -26,6 +26,7 @@ from notifications.mailer import (
     eml_name,
     write_eml,
 )
+from roadmap.errors import ConfigError
 from roadmap.settings import load_settings
 from tests.reminders.conftest import (
     PASSWORD,
@@ -242,7 +243,7 @@ def test_settings_never_show_the_password(tmp_path: Path) -> None:
     assert "'smtp.password': '***'" in repr(settings)
     config_file = tmp_path / "roadmap.yaml"
     config_file.write_text(f"smtp:\n  password: [{PASSWORD}]\n", encoding="utf-8")
-    with pytest.raises(Exception, match=r"«smtp\.password» = '\*\*\*': ожидается пароль") as bad:
+    with pytest.raises(ConfigError, match=r"«smtp\.password» = '\*\*\*': ожидается пароль") as bad:
         load_settings(config_file, {})
     assert PASSWORD not in str(bad.value)
 
