@@ -58,6 +58,7 @@ for module in "${ORDER[@]}"; do
         printf 'pytest_add_cli_args_test_selection = [%s]\n' \
             "$(printf '"%s", ' $tests | sed 's/, $//')"
         echo 'pytest_add_cli_args = ["-q", "-p", "no:cacheprovider"]'
+        echo 'also_copy = ["benchmarks", "plans"]  # read by the tests'
     } >>"$work/pyproject.toml"
     echo "== $module (tests: $tests)"
     started=$(date +%s)
