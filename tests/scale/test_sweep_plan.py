@@ -178,6 +178,7 @@ def test_status_case_agrees_with_classify(
     [
         # today + due_soon_days is past the last date there is: all is «soon».
         (date(9999, 12, 25), 30, date(9999, 12, 31), Status.DUE_SOON),
+        (date(9999, 12, 31), 1, date(9999, 12, 31), Status.DUE_SOON),
         # ...or before the first: nothing is.
         (date(1, 1, 2), -30, date(1, 1, 5), Status.UPCOMING),
         (date(1, 1, 2), -30, date(1, 1, 1), Status.OVERDUE),
