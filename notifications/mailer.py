@@ -71,6 +71,7 @@ class SmtpConfig:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout: float = 60.0
+    ca_file: str | None = None  # PEM bundle to verify the relay; None: the system's
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpConfig:
@@ -81,6 +82,7 @@ class SmtpConfig:
             user=settings["smtp.user"],
             password=settings["smtp.password"],
             timeout=float(settings["smtp.timeout"]),
+            ca_file=None if settings["smtp.ca_file"] is None else str(settings["smtp.ca_file"]),
         )
 
     def client(self) -> aiosmtplib.SMTP:
@@ -96,6 +98,7 @@ class SmtpConfig:
             timeout=self.timeout,
             use_tls=self.tls == "tls",
             start_tls=self.tls == "starttls",
+            cert_bundle=self.ca_file,
         )
 
 

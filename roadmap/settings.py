@@ -108,6 +108,7 @@ class Option:
     default: Any
     accepts: str  # what a valid value looks like, for messages and docs
     doc: str
+    secret: bool = False  # never shown: not in repr, not in error messages
 
     @property
     def env(self) -> str:
@@ -188,8 +189,22 @@ SPEC: tuple[Option, ...] = (
         "Режим TLS (явно, без тихого открытого текста).",
     ),
     Option("smtp.user", _to_str, None, "имя", "Пользователь SMTP."),
-    Option("smtp.password", _to_str, None, "пароль", "Пароль SMTP (лучше из окружения)."),
+    Option(
+        "smtp.password",
+        _to_str,
+        None,
+        "пароль",
+        "Пароль SMTP (лучше из окружения или файла).",
+        secret=True,
+    ),
     Option("smtp.password_file", _to_path, None, "путь", "Файл с паролем SMTP."),
+    Option(
+        "smtp.ca_file",
+        _to_path,
+        None,
+        "путь",
+        "Сертификаты УЦ (PEM) для проверки SMTP-сервера; по умолчанию системные.",
+    ),
     Option(
         "smtp.from",
         _to_address,
@@ -215,6 +230,7 @@ SPEC: tuple[Option, ...] = (
 _BY_KEY = {o.key: o for o in SPEC}
 #: A settings file is a few lines; anything bigger is not one.
 MAX_CONFIG_BYTES = 1024 * 1024
+_SECRETS = frozenset(o.key for o in SPEC if o.secret)
 _SECTIONS = {o.key.split(".")[0] for o in SPEC if "." in o.key}
 
 
@@ -223,6 +239,10 @@ class Settings:
     """Resolved settings; ``values`` holds every key of :data:`SPEC`."""
 
     values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        shown = {k: "***" if k in _SECRETS and v is not None else v for k, v in self.values.items()}
+        return f"Settings({shown!r})"
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -311,7 +331,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         except (ValueError, TypeError) as err:
             raise ConfigError(
                 _("{source}: «{key}» = {value!r}: ожидается {accepts}").format(
-                    source=source, key=option.key, value=value, accepts=option.accepts
+                    source=source,
+                    key=option.key,
+                    value="***" if option.secret else value,
+                    accepts=option.accepts,
                 )
             ) from err
     if values["outbox_row_retention_days"] < values["outbox_retention_days"]:

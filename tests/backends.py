@@ -21,6 +21,7 @@ Example::
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,8 +29,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 PG_URL_VARIABLE = "ROADMAP_TEST_PG_URL"
@@ -74,10 +76,31 @@ def fresh_pg_database(base_url: str = PG_URL) -> Iterator[str]:
         try:
             yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
         finally:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(admin, name)
     finally:
         admin.dispose()
+
+
+# SQLSTATEs of a DROP that another backend blocks for a moment: an autovacuum
+# worker, which WITH (FORCE) may not end for a CREATEDB-only role (42501),
+# or a connection that appeared meanwhile (55006).
+_DROP_AGAIN = {"42501", "55006"}
+
+
+def drop_database(admin: Engine, name: str, patience: float = 30.0) -> None:
+    """``DROP DATABASE … WITH (FORCE)``, tried again while a passing backend
+    blocks it (autovacuum ends within moments), for ``patience`` seconds."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except DBAPIError as err:
+            state = getattr(err.orig, "sqlstate", None)
+            if state not in _DROP_AGAIN or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def sqlite_url(folder: Path) -> str:

@@ -9,6 +9,9 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
+import roadmap.deadlines.api
+import roadmap.deadlines.expand
+import roadmap.deadlines.lexicon
 from roadmap.i18n import set_language
 
 pytest_plugins = ("tests.fixtures",)
@@ -27,3 +30,17 @@ def _russian_by_default() -> Iterator[None]:
     set_language("ru")
     yield
     set_language("ru")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches_under_mutation() -> None:
+    """Under mutation testing (mutmut sets ``MUTANT_UNDER_TEST``) each mutant
+    runs in a process forked after the unmutated code filled the deadline
+    engine's caches: empty them, or the mutant's own results go unseen."""
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        return
+    for module in (roadmap.deadlines.api, roadmap.deadlines.expand, roadmap.deadlines.lexicon):
+        for value in vars(module).values():
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear):
+                clear()

@@ -42,7 +42,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from roadmap.app import App, Clock
 from roadmap.cli import main
-from roadmap.deadlines.api import Context, interpret
 from roadmap.settings import load_settings
 from roadmap.storage.db import open_engine, session_factory, write_session
 from roadmap.storage.repository import occurrences_of, record_completion
@@ -58,14 +57,6 @@ MakeApp = Callable[..., App]
 
 
 # -- plain helpers -----------------------------------------------------------
-
-
-def require_deadline_engine() -> None:
-    """Skip the calling test when ``roadmap.deadlines`` is not implemented."""
-    try:
-        interpret("Ежегодно январь", Context(date(2023, 1, 1), date(2026, 12, 31)))
-    except NotImplementedError:
-        pytest.skip("the deadline engine (roadmap.deadlines.interpret) is not implemented yet")
 
 
 def write_plan_tree(folder: Path, files: Mapping[str, str]) -> Path:

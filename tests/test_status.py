@@ -204,3 +204,12 @@ def test_the_sql_case_gives_the_same_status(args: dict[str, object]) -> None:
     with closing(sqlite3.connect(":memory:")) as db:
         [(value,)] = db.execute(CASE, params).fetchall()
     assert Status(value) is classify(**args)  # type: ignore[arg-type]
+
+
+def test_an_unknown_kind_is_a_programming_error_that_names_the_kinds() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"^unknown occurrence kind 'weekly'; expected one of dated, on_demand, undated$",
+    ):
+        classify(kind="weekly", start=None, due=date(2024, 3, 1), done=False, withdrawn=False,
+                 today=date(2024, 3, 1))

@@ -7,8 +7,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from roadmap.plans import check_paths
+from roadmap.schema import Problem
 from tests.test_validate import GOOD_PLAN
 
 scalars = st.one_of(
@@ -22,6 +24,16 @@ values = st.recursive(
 KEYS = ["kind", "id", "title", "period", "timezone", "parties", "sections", "deadline", "responsible", "register"]
 
 
+def assert_positioned(problems: list[Problem], path: Path, text: str) -> None:
+    """Every problem names the file and a line and column inside its text."""
+    lines = text.split("\n")
+    for problem in problems:
+        assert problem.position.file == str(path), problem
+        assert 1 <= problem.position.line <= len(lines) + 1, problem
+        assert problem.position.column >= 1, problem
+        assert problem.message.strip(), problem
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(st.sampled_from(KEYS), values, max_size=8), st.booleans())
 def test_random_documents_give_problems_not_exceptions(tmp_path: Path, doc: dict, as_plan: bool) -> None:
@@ -30,12 +42,25 @@ def test_random_documents_give_problems_not_exceptions(tmp_path: Path, doc: dict
     path = tmp_path / "fuzz.yaml"
     with path.open("w", encoding="utf-8") as out:
         YAML().dump(doc, out)
-    check_paths([path])
+    _catalog, problems = check_paths([path])
+    # Keys and values at random never make a whole plan or register (a
+    # register's «organisations» is not among the keys): always broken.
+    errors = [p for p in problems if p.severity == "error"]
+    assert errors, doc
+    assert_positioned(problems, path, path.read_text(encoding="utf-8"))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.integers(0, len(GOOD_PLAN) - 1), st.text(max_size=8))
 def test_damaged_plan_text_gives_problems_not_exceptions(tmp_path: Path, at: int, junk: str) -> None:
     path = tmp_path / "town-2023.yaml"
-    path.write_text(GOOD_PLAN[:at] + junk + GOOD_PLAN[at + len(junk):], encoding="utf-8")
-    check_paths([path])
+    text = GOOD_PLAN[:at] + junk + GOOD_PLAN[at + len(junk):]
+    path.write_text(text, encoding="utf-8")
+    _catalog, problems = check_paths([path])
+    assert_positioned(problems, path, text)
+    errors = [p for p in problems if p.severity == "error"]
+    try:
+        YAML().load(text)
+    except YAMLError:
+        # Not YAML any more: said so, at a position.
+        assert errors, text

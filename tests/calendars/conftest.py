@@ -17,7 +17,7 @@ import recurring_ical_events
 from ical.calendar_stream import IcsCalendarStream
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.fixtures import MakeApp, Run, record_done, require_deadline_engine
+from tests.fixtures import MakeApp, Run, record_done
 
 PLAN_ID = "test-city-2023-2024"
 NOW = datetime(2024, 3, 1, 2, 30, tzinfo=UTC)
@@ -102,11 +102,6 @@ def key(task: str, party: str, org: str | None, window: str) -> str:
 
 def uid(natural_key: str) -> str:
     return hashlib.sha256(natural_key.encode()).hexdigest()[:32] + "@roadmap"
-
-
-@pytest.fixture(autouse=True)
-def deadline_engine() -> None:
-    require_deadline_engine()
 
 
 @pytest.fixture

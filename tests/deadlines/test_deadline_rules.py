@@ -345,6 +345,51 @@ def test_compound(text: str, expected: list[str], on_demand: bool) -> None:
     assert meaning.on_demand is on_demand
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            # The last day of February moves to the 28th, and back to the 29th
+            # in the next leap year.
+            "Февраль 2024; с ежегодным обновлением",
+            ["2024-02-01..2024-02-29", "2025-02-01..2025-02-28", "2026-02-01..2026-02-28",
+             "2027-02-01..2027-02-28", "2028-02-01..2028-02-29"],
+        ),
+        (
+            "с 29 февраля по 15 марта 2024 года; с ежегодным обновлением",
+            ["2024-02-29..2024-03-15", "2025-02-28..2025-03-15", "2026-02-28..2026-03-15",
+             "2027-02-28..2027-03-15", "2028-02-29..2028-03-15"],
+        ),
+    ],
+)
+def test_yearly_repeat_of_29_february(text: str, expected: list[str]) -> None:
+    assert occ(text, Context(date(2024, 1, 1), date(2028, 12, 31))) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "period", "expected"),
+    [
+        # «с 1 сентября» without a year: from the first such day in the period.
+        ("с 1 сентября", (date(2023, 3, 1), date(2024, 12, 31)), ["2023-09-01..2024-12-31"]),
+        ("с 15 февраля", (date(2023, 3, 1), date(2024, 12, 31)), ["2024-02-15..2024-12-31"]),
+        ("с 29 февраля", (date(2023, 1, 1), date(2024, 12, 31)), ["2023-02-28..2024-12-31"]),
+        ("с 29 февраля", (date(2023, 3, 1), date(2024, 12, 31)), ["2024-02-29..2024-12-31"]),
+        ("с 31 декабря", (date(2023, 1, 1), date(2023, 12, 31)), ["2023-12-31..2023-12-31"]),
+        ("с 1 сентября", (date(2023, 10, 1), date(2024, 6, 30)), []),
+        # A yearly repeat whose last due day is the period's last day is kept.
+        (
+            "Декабрь 2023; с ежегодным обновлением",
+            (date(2023, 1, 1), date(2024, 12, 31)),
+            ["2023-12-01..2023-12-31", "2024-12-01..2024-12-31"],
+        ),
+    ],
+)
+def test_from_a_day_without_a_year(
+    text: str, period: tuple[date, date], expected: list[str]
+) -> None:
+    assert occ(text, Context(*period)) == expected
+
+
 def test_rule14_explicit_dates_outside_the_period_are_kept_with_a_warning() -> None:
     meaning = interpret("до 1 июня 2030 г.", SHORT)
     assert occ("до 1 июня 2030 г.") == ["_..2030-06-01"]

@@ -20,18 +20,23 @@ school-1, school-2, coordinator.
 from __future__ import annotations
 
 import asyncio
+import base64
 import email
 import socket
-from collections.abc import Iterator
+import ssl
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.fixtures import MakeApp
 from tests.fixtures import Run as Run  # re-exported for the tests
@@ -43,6 +48,8 @@ SCHOOL_1 = "curator@school-1.example.org"
 SCHOOL_2 = "curator@school-2.example.org"
 COORDINATOR = "coordinator@example.org"
 EVERYONE = {IMCRO, SCHOOL_1, SCHOOL_2, COORDINATOR}
+USER = "roadmap"  # the one SMTP account of Accounts
+PASSWORD = "Pa55:w0rd-не-для-логов"
 
 PLAN = """\
 kind: plan
@@ -131,6 +138,8 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    tls: bool = False  # the session was encrypted (STARTTLS or implicit TLS)
+    login: str | None = None  # who logged in (AUTH), if anyone
 
     @property
     def message(self) -> EmailMessage:
@@ -142,24 +151,59 @@ class Received:
 @dataclass
 class Relay:
     """An aiosmtpd handler: records what it accepts (only when it answers
-    250), can answer given replies first, per recipient, and be slow."""
+    250), can answer given replies first, per recipient (at DATA: keyed by
+    the first recipient; at RCPT: ``rcpt_replies``), and be slow."""
 
     received: list[Received] = field(default_factory=list)
     replies: dict[str, list[str]] = field(default_factory=dict)
+    rcpt_replies: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     entered: int = 0  # DATA commands seen, accepted or not
+    settled: int = 0  # DATA commands answered, or dropped with their client
+    quits: int = 0  # QUIT commands seen
+    on_accept: Callable[[], None] | None = None  # called (in the relay's thread) per message
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        self.quits += 1
+        return "221 Bye"
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        reply = self.rcpt_replies.get(address)
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.entered += 1
+        try:
+            return await self._data(server, session, envelope)
+        finally:
+            self.settled += 1
+
+    async def _data(self, server: Any, session: Any, envelope: Any) -> str:
         queue = self.replies.get(envelope.rcpt_tos[0])
         if queue:
             return queue.pop(0)
         if self.delay:
             # Cancelled by aiosmtpd when the client goes away: never accepted.
             await asyncio.sleep(self.delay)
+        login = session.auth_data.login.decode() if session.authenticated else None
         self.received.append(
-            Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                bytes(envelope.content),
+                # session.ssl: after STARTTLS; ssl_object: implicit TLS
+                tls=session.ssl is not None
+                or server.transport.get_extra_info("ssl_object") is not None,
+                login=login,
+            )
         )
+        if self.on_accept is not None:
+            self.on_accept()
         return "250 2.0.0 OK: queued"
 
     def to(self, address: str) -> list[Received]:
@@ -174,21 +218,74 @@ class Relay:
 
 
 class Server:
-    """A real SMTP server on 127.0.0.1:port that can be stopped and restarted."""
+    """A real SMTP server on 127.0.0.1:port that can be stopped and restarted;
+    ``options`` go to aiosmtpd's ``Controller`` (``ssl_context=`` for
+    implicit TLS, ``tls_context=``, ``require_starttls=``, ``authenticator=``…)."""
 
-    def __init__(self, port: int, relay: Relay) -> None:
+    def __init__(self, port: int, relay: Relay, **options: Any) -> None:
         self.port = port
         self.relay = relay
+        self.options = options
         self.controller: Controller | None = None
 
     def start(self) -> None:
-        self.controller = Controller(self.relay, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.relay, hostname="127.0.0.1", port=self.port, **self.options
+        )
         self.controller.start()
 
     def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+# ---------------------------------------------------------------- TLS and AUTH
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def ca_file(ca: trustme.CA, tmp_path: Path) -> Path:
+    path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return path
+
+
+@pytest.fixture
+def server_tls(ca: trustme.CA) -> ssl.SSLContext:
+    """The relay's side: a certificate for 127.0.0.1 signed by the test CA."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    return context
+
+
+class Accounts:
+    """aiosmtpd's authenticator: one account; records the mechanisms used."""
+
+    def __init__(self) -> None:
+        self.mechanisms: list[str] = []
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        self.mechanisms.append(mechanism)
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == USER.encode()
+            and auth_data.password == PASSWORD.encode()
+        )
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+
+
+def forms_of(secret: str) -> list[str]:
+    """The password as it could leak: plain, or base64 as in AUTH PLAIN/LOGIN."""
+    raw = secret.encode()
+    plain = b"\0" + USER.encode() + b"\0" + raw
+    return [secret, base64.b64encode(raw).decode(), base64.b64encode(plain).decode()]
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from notifications.digest import (
     PlanContacts,
     build_digests,
     clean_header_text,
-    outbox_key,
     validate_address,
 )
 from roadmap.status import Status
@@ -171,7 +170,7 @@ def test_one_digest_per_recipient_even_for_several_parties() -> None:
     batch = build_digests(rows, directory(**parties), OPTIONS, NOW)
     assert len(batch.messages) == 1
     message = batch.messages[0]
-    assert message.key == outbox_key("digest", TODAY, "Asia/Irkutsk", "ivanova@example.org")
+    assert message.key == "digest/2024-03-01/Asia/Irkutsk/ivanova@example.org"
     assert message.subject == (
         "Дорожная карта: просрочено 1, скоро срок 1 — Департамент, МКУ ИМЦРО"
     )
@@ -188,7 +187,7 @@ def test_nothing_due_means_no_message_and_keys_already_stored_are_skipped() -> N
     ]
     assert build_digests(quiet, directory(**parties), OPTIONS, NOW).messages == []
     due = [row("1.4", date(2024, 3, 2), Status.DUE_SOON)]
-    key = outbox_key("digest", TODAY, "Asia/Irkutsk", "imcro@example.org")
+    key = "digest/2024-03-01/Asia/Irkutsk/imcro@example.org"
     assert len(build_digests(due, directory(**parties), OPTIONS, NOW).messages) == 1
     assert build_digests(due, directory(**parties), OPTIONS, NOW, skip_keys={key}).messages == []
 
@@ -203,6 +202,7 @@ def test_injection_through_every_text_field_adds_no_header() -> None:
                        addr_spec="roadmap@example.org"),
     )
     batch = build_digests(rows, directory(**parties), options, NOW)
+    assert len(batch.messages) == 2  # imcro's digest and the escalation
     for m in batch.messages:
         head = m.message.split(b"\r\n\r\n", 1)[0]
         names = [line.split(b":", 1)[0].lower() for line in head.split(b"\r\n")

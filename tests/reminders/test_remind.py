@@ -7,6 +7,10 @@ from __future__ import annotations
 import asyncio
 import email
 import json
+import logging
+import os
+import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -21,18 +25,29 @@ import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
-from notifications.outbox import build_outbox, deliver_pending, run_reminders
+from notifications.outbox import (
+    RetryPolicy,
+    build_outbox,
+    claim,
+    deliver_pending,
+    run_reminders,
+)
 from roadmap.app import App
-from tests.fixtures import record_done
+from roadmap.storage.db import write_session
+from tests.fixtures import Env, record_done
 from tests.reminders.conftest import (
     COORDINATOR,
     EVERYONE,
     IMCRO,
+    PASSWORD,
     SCHOOL_1,
     SCHOOL_2,
+    USER,
+    Accounts,
     Relay,
     Run,
     Server,
+    forms_of,
     process_env,
 )
 
@@ -161,6 +176,54 @@ def test_digests_arrive_once_with_the_right_items(
     assert all(r["attempts"] == 1 and r["sent_at"] for r in sent)
 
 
+MOSCOW_PLAN = """\
+kind: plan
+id: test-moscow
+title: План (Москва, тест)
+authority: Департамент образования (пример)
+period: {start: 2023-01-01, end: 2026-12-31}
+timezone: Europe/Moscow
+parties:
+  - id: imcro
+    name: Методический центр (Москва)
+    contacts: [{name: Методисты, email: IMCRO@example.org}]
+sections:
+  - id: "1"
+    number: "1."
+    title: Раздел
+    tasks:
+      - id: "1.1"
+        number: "1.1"
+        activity: Московский семинар
+        deadline: в срок до 5 марта 2024 года
+        responsible: {text: Методический центр, parties: [imcro]}
+"""
+
+
+def test_one_person_in_plans_of_two_zones_gets_one_digest_per_zone(
+    loaded: Path, server: Server, relay: Relay, run: Run
+) -> None:
+    (loaded / "test-moscow.yaml").write_text(MOSCOW_PLAN, encoding="utf-8")
+    assert run("load", str(loaded)).exit_code == 0
+    result = remind(run)
+    assert "Отправлено: 5; отложено: 0; не доставлено: 0" in result.stdout
+    to_imcro = [r for r in relay.received if [a.lower() for a in r.rcpt_tos] == [IMCRO]]
+    texts = [body(r.message, "plain") for r in to_imcro]
+    moscow = [t for t in texts if "на 01.03.2024 (Europe/Moscow)" in t]
+    irkutsk = [t for t in texts if "на 01.03.2024 (Asia/Irkutsk)" in t]
+    assert (len(texts), len(moscow), len(irkutsk)) == (2, 1, 1)
+    assert "1.1 Московский семинар" in moscow[0] and "Разработка положения" not in moscow[0]
+    assert "1.1 Разработка положения о наставничестве" in irkutsk[0]
+    assert "Московский семинар" not in irkutsk[0]
+    keys = sorted(
+        r["key"] for r in outbox(run, "--status", "sent") if r["recipient"].lower() == IMCRO
+    )
+    assert keys == [
+        "digest/2024-03-01/Asia/Irkutsk/imcro@example.org",
+        "digest/2024-03-01/Europe/Moscow/imcro@example.org",
+    ]
+
+
 def test_running_twice_sends_nothing_new(
     loaded: Path, server: Server, relay: Relay, run: Run
 ) -> None:
@@ -213,7 +276,8 @@ def test_out_of_the_box_sender_works_and_other_dotless_domains_do_not(
     # Only our own mailbox may be on localhost; other dotless domains are refused.
     bad = run("remind", "--today", "2024-03-01", "--dry-run", "--out", str(out),
               ROADMAP_SMTP_FROM="roadmap@intranet")
-    assert bad.exit_code != 0 and "roadmap@intranet" in bad.stderr
+    assert bad.exit_code == 2
+    assert "smtp.from / smtp.reply_to: адрес «roadmap@intranet»: недопустимый домен" in bad.stderr
 
 
 @pytest.mark.parametrize(
@@ -298,6 +362,146 @@ def test_550_fails_without_retry_and_can_be_retried_by_hand(
     assert again.exit_code == 2 and "уже отправлено" in again.stderr
 
 
+def test_refusals_at_rcpt_one_permanent_one_temporary(
+    loaded: Path, server: Server, relay: Relay, run: Run
+) -> None:
+    relay.rcpt_replies[SCHOOL_2] = "550 5.1.1 <curator@school-2.example.org>: no such user"
+    relay.rcpt_replies[IMCRO] = "451 4.3.0 <imcro@example.org>: try again later"
+    first = remind(run)
+    assert "Отправлено: 2; отложено: 1; не доставлено: 1" in first.stdout
+    rows = by_recipient(outbox(run))
+    assert (rows[SCHOOL_2]["status"], rows[SCHOOL_2]["last_error"]) == (
+        "failed",
+        "curator@school-2.example.org: 550 5.1.1 <curator@school-2.example.org>: no such user",
+    )
+    assert (rows[IMCRO]["status"], rows[IMCRO]["attempts"], rows[IMCRO]["last_error"]) == (
+        "pending",
+        1,
+        "imcro@example.org: 451 4.3.0 <imcro@example.org>: try again later",
+    )
+    assert relay.counts() == {SCHOOL_1: 1, COORDINATOR: 1}
+
+
+def test_after_the_last_attempt_a_row_fails_with_the_last_reply(
+    loaded: Path, server: Server, relay: Relay, run: Run, make_app: Callable[..., App]
+) -> None:
+    relay.replies[IMCRO] = [
+        "451 4.7.1 Greylisted, try again later",
+        "452 4.2.2 Mailbox full",
+        "451 4.3.0 Queue full",
+        "450 4.2.0 never reached",
+    ]
+    policy = RetryPolicy(max_attempts=3)  # back-off 1 min, then 2 min
+    for minutes, status in [(0, "pending"), (1, "pending"), (3, "failed")]:
+        asyncio.run(run_reminders(make_app(later=timedelta(minutes=minutes)), policy=policy))
+        assert by_recipient(outbox(run))[IMCRO]["status"] == status, minutes
+    row = by_recipient(outbox(run, "--status", "failed"))[IMCRO]
+    assert row["attempts"] == 3
+    assert row["last_error"] == "отказ после 3 попыток: 451 4.3.0 Queue full"
+
+    # Given up: hours later it is not tried again.
+    asyncio.run(run_reminders(make_app(later=timedelta(hours=5)), policy=policy))
+    assert relay.replies[IMCRO] == ["450 4.2.0 never reached"]
+    assert IMCRO not in relay.counts()
+    assert relay.counts() == {SCHOOL_1: 1, SCHOOL_2: 1, COORDINATOR: 1}
+
+
+def test_remind_over_starttls_with_login_keeps_the_password_out_of_sight(
+    loaded: Path,
+    port: int,
+    relay: Relay,
+    env: Env,
+    run: Run,
+    make_app: Callable[..., App],
+    server_tls: ssl.SSLContext,
+    ca_file: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret = tmp_path / "smtp-password"
+    secret.write_text(PASSWORD + "\n", encoding="utf-8")
+    env.update(
+        ROADMAP_SMTP_TLS="starttls",
+        ROADMAP_SMTP_CA_FILE=str(ca_file),
+        ROADMAP_SMTP_USER=USER,
+        ROADMAP_SMTP_PASSWORD_FILE=str(secret),
+        ROADMAP_SMTP_PASSWORD="an-old-password",  # wins over the file
+    )
+    relay_server = Server(
+        port,
+        relay,
+        tls_context=server_tls,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=Accounts(),
+    )
+    relay_server.start()
+    try:
+        refused = remind(run)
+        assert "535" in refused.stderr and "Отправлено: 0; отложено: 4" in refused.stdout
+        rows = by_recipient(outbox(run))
+        assert {rows[address]["status"] for address in EVERYONE} == {"pending"}
+        env["ROADMAP_SMTP_PASSWORD"] = None  # now from the file
+        report = asyncio.run(run_reminders(make_app(later=timedelta(minutes=5))))
+    finally:
+        relay_server.stop()
+    assert report.send is not None and report.send.sent == 4
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+    assert {(r.login, r.tls) for r in relay.received} == {(USER, True)}
+    shown = "\n".join(
+        [refused.stdout, refused.stderr, json.dumps(outbox(run), ensure_ascii=False)]
+        + [r.getMessage() for r in caplog.records if not r.name.startswith("mail.log")]
+    )
+    leaks = forms_of(PASSWORD) + forms_of("an-old-password")
+    assert not [form for form in leaks if form in shown]
+
+
+async def test_a_stopping_sender_hands_back_what_it_has_not_sent(
+    loaded: Path, server: Server, relay: Relay, run: Run, make_app: Callable[..., App]
+) -> None:
+    app = make_app()
+    await asyncio.to_thread(build_outbox, app)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # SIGTERM arrives while the first message of the batch is being sent.
+    relay.on_accept = lambda: loop.call_soon_threadsafe(stop.set)
+    report = await deliver_pending(app, stop=stop)
+    assert (report.sent, report.retry, report.failed) == (1, 0, 0)
+    rows = [r for r in await asyncio.to_thread(outbox, run) if r["recipient"] in EVERYONE]
+    assert sorted((r["status"], r["attempts"]) for r in rows) == [
+        ("pending", 0), ("pending", 0), ("pending", 0), ("sent", 1)
+    ]
+    relay.on_accept = None
+    again = await deliver_pending(make_app())  # due at once, each sent once
+    assert again.sent == 3
+    assert relay.counts() == dict.fromkeys(EVERYONE, 1)
+
+
+def test_rows_held_by_a_finished_sender_of_this_process_go_at_once_others_wait_for_the_lease(
+    loaded: Path, server: Server, relay: Relay, run: Run, make_app: Callable[..., App]
+) -> None:
+    app = make_app()
+    build_outbox(app)
+    now = app.clock.now()
+    elsewhere = "another-host:4242:0123456789ab"  # alive, as far as we can know
+    finished = f"{socket.gethostname()}:{os.getpid()}:finished0000"  # this process, done
+    with write_session(app.sessions) as session:
+        held = {
+            elsewhere: claim(session, elsewhere, now, 2, timedelta(hours=1)),
+            finished: claim(session, finished, now, 2, timedelta(hours=1)),
+        }
+    mine = {c.recipient for c in held[finished]}
+    theirs = {c.recipient for c in held[elsewhere]}
+    assert len(mine) == len(theirs) == 2
+
+    first = asyncio.run(deliver_pending(make_app()))
+    assert first.sent == 2 and relay.counts() == dict.fromkeys(mine, 1)
+    # The other host's sender may still be at work: its rows wait out the lease.
+    later = asyncio.run(deliver_pending(make_app(later=timedelta(hours=1, minutes=1))))
+    assert later.sent == 2 and relay.counts() == dict.fromkeys(EVERYONE, 1)
+
+
 def test_relay_down_keeps_rows_pending_until_it_comes_back(
     loaded: Path, port: int, relay: Relay, run: Run, make_app: Callable[..., App]
 ) -> None:
@@ -353,7 +557,11 @@ def test_sigkill_mid_run_then_rerun_delivers_each_digest_once(
             proc.kill()
         proc.communicate()
     assert proc.returncode == -9
-    time.sleep(relay.delay + 0.5)  # the relay drops the half-sent message
+    # The relay drops the half-sent message when its client is gone.
+    deadline = time.monotonic() + 30
+    while relay.settled < relay.entered:
+        assert time.monotonic() < deadline, "the relay still holds the second message"
+        time.sleep(0.01)
     assert len(relay.received) == 1
     statuses = sorted(r["status"] for r in outbox(run) if r["recipient"] in EVERYONE)
     assert statuses.count("sent") == 1 and "sending" in statuses

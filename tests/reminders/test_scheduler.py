@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -119,6 +120,17 @@ def store_job(url: str, job_id: str, func: str, args: list[Any], trigger: CronTr
     store.shutdown()
 
 
+def finished(caplog: pytest.LogCaptureFixture, job_name: str) -> bool:
+    """Whether a run of the daemon's job ``job_name`` has returned (APScheduler's
+    executor logs it then; needs ``caplog`` at INFO for ``apscheduler``)."""
+    return any(
+        r.name.startswith("apscheduler.executors")
+        and r.getMessage().startswith(f'Job "{job_name} (')
+        and r.getMessage().endswith('" executed successfully')
+        for r in caplog.records
+    )
+
+
 async def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
@@ -141,16 +153,17 @@ async def test_missed_days_within_the_grace_run_once_when_the_scheduler_starts(
 
     scheduler = AsyncIOScheduler(jobstores={"default": SQLAlchemyJobStore(url=url)},
                                  timezone=UTC)
+    # The executor reports once the runs it was handed are all done (run or
+    # missed): any second run of this wake-up would be counted by then.
+    handled = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    scheduler.add_listener(lambda _event: loop.call_soon_threadsafe(handled.set),
+                           EVENT_JOB_EXECUTED | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
     scheduler.start()
     try:
-        job = None
-        for _ in range(100):  # until the scheduler has processed the due job
-            job = scheduler.get_job("daily-digest:UTC")
-            if job is not None and job.next_run_time > now:
-                break
-            await asyncio.sleep(0.02)
-        await asyncio.sleep(0.5)  # a second (wrong) run would show by now
+        await asyncio.wait_for(handled.wait(), timeout=15)
         assert len(RUNS) == runs  # coalesced: one run for four missed ones, or none
+        job = scheduler.get_job("daily-digest:UTC")
         assert job is not None and job.next_run_time == last_due + timedelta(days=1)
     finally:
         scheduler.shutdown(wait=True)
@@ -187,8 +200,10 @@ def test_build_scheduler_one_daily_job_per_zone(
 
 
 async def test_daemon_catches_up_a_missed_morning_once_and_stops_on_sigterm(
-    loaded: Path, server: Server, relay: Relay, make_app: Callable[..., App], tmp_path: Path
+    loaded: Path, server: Server, relay: Relay, make_app: Callable[..., App], tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level("INFO", logger="apscheduler")
     app = make_app()
     url = app.settings.db_url
     now = datetime.now(UTC)
@@ -209,8 +224,10 @@ async def test_daemon_catches_up_a_missed_morning_once_and_stops_on_sigterm(
 
     stop = asyncio.Event()
     daemon = asyncio.create_task(run_daemon(app, stop))
-    await wait_for(lambda: len(relay.received) >= 4)
-    await asyncio.sleep(0.5)
+    # Both jobs due at start (the missed morning, and the retry job that also
+    # catches up lost mornings) have run: a duplicate would be in by now.
+    await wait_for(lambda: finished(caplog, "daily digest Asia/Irkutsk")
+                   and finished(caplog, "retry pending mail"))
     assert relay.counts() == dict.fromkeys(EVERYONE, 1)  # once, not once per job run
 
     os.kill(os.getpid(), signal.SIGTERM)
@@ -296,10 +313,11 @@ async def test_daemon_runs_a_morning_lost_after_the_scheduler_had_moved_on(
     assert missed_daily_runs(app) == ["Asia/Irkutsk"]
 
     caplog.set_level("INFO", logger=jobs.__name__)
+    caplog.set_level("INFO", logger="apscheduler")
     stop = asyncio.Event()
     daemon = asyncio.create_task(run_daemon(app, stop))
-    await wait_for(lambda: len(relay.received) >= 4)
-    await asyncio.sleep(0.5)
+    # The catch-up runs inside the retry job, started at once.
+    await wait_for(lambda: finished(caplog, "retry pending mail"))
     stop.set()
     await asyncio.wait_for(daemon, timeout=30)
     assert relay.counts() == dict.fromkeys(EVERYONE, 1)
@@ -310,9 +328,10 @@ async def test_daemon_runs_a_morning_lost_after_the_scheduler_had_moved_on(
     caplog.clear()
     stop = asyncio.Event()
     daemon = asyncio.create_task(run_daemon(app, stop))
-    await asyncio.sleep(1.0)
+    await wait_for(lambda: finished(caplog, "retry pending mail"))
     stop.set()
     await asyncio.wait_for(daemon, timeout=30)
-    assert "today's run" not in caplog.text
-    assert "daily digest Asia/Irkutsk" not in caplog.text
+    said = "\n".join(r.getMessage() for r in caplog.records if r.name == jobs.__name__)
+    assert "today's run" not in said
+    assert "daily digest Asia/Irkutsk" not in said
     assert relay.counts() == dict.fromkeys(EVERYONE, 1)

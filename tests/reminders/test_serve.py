@@ -49,8 +49,10 @@ def jobs(env: dict[str, str | None]) -> list[str]:
     with sqlite3.connect(db) as conn:
         try:
             return [r[0] for r in conn.execute("SELECT id FROM apscheduler_jobs ORDER BY id")]
-        except sqlite3.OperationalError:
-            return []
+        except sqlite3.OperationalError as err:
+            if "no such table: apscheduler_jobs" not in str(err):
+                raise
+            return []  # the scheduler has not created its table yet
 
 
 def stop(proc: subprocess.Popen[bytes]) -> str:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from email.headerregistry import Address
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import (
@@ -170,3 +171,29 @@ def test_status_case_agrees_with_classify(
         for k, d, done, w in rows
     ]
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("today", "due_soon_days", "due", "expected"),
+    [
+        # today + due_soon_days is past the last date there is: all is «soon».
+        (date(9999, 12, 25), 30, date(9999, 12, 31), Status.DUE_SOON),
+        (date(9999, 12, 31), 1, date(9999, 12, 31), Status.DUE_SOON),
+        # ...or before the first: nothing is.
+        (date(1, 1, 2), -30, date(1, 1, 5), Status.UPCOMING),
+        (date(1, 1, 2), -30, date(1, 1, 1), Status.OVERDUE),
+    ],
+)
+def test_status_case_at_the_ends_of_the_calendar(
+    today: date, due_soon_days: int, due: date, expected: Status
+) -> None:
+    state = status_case(
+        kind=_ROWS.c.kind, due=_ROWS.c.due, done=_ROWS.c.done, withdrawn=_ROWS.c.withdrawn,
+        today=today, due_soon_days=due_soon_days,
+    )
+    with _ENGINE.begin() as connection:
+        connection.execute(_ROWS.delete())
+        connection.execute(insert(_ROWS), [
+            {"kind": "dated", "due": due, "done": False, "withdrawn": False}
+        ])
+        assert Status(connection.scalar(select(state))) is expected

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -336,13 +337,18 @@ def test_a_waiting_writer_goes_on_when_the_lock_is_released(
     backend: str, db_url: str, tmp_path: Path
 ) -> None:
     eng = open_engine(db_url, data_dir=tmp_path / "data", busy_timeout_ms=10_000)
-    release = threading.Timer(0.5, lambda: None)
+    asking = threading.Event()  # the waiter has asked for the write lock
+
+    @event.listens_for(eng, "before_cursor_execute")
+    def _asks(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "BEGIN IMMEDIATE" in statement or "pg_advisory_xact_lock" in statement:
+            asking.set()
+
     with another_writer(backend, db_url):
-        release.start()
         waiter = threading.Thread(target=_load, args=(eng,))
         waiter.start()
-        release.join()
-        assert waiter.is_alive()  # still waiting for the other writer
+        assert asking.wait(timeout=10)
+        assert waiter.is_alive()  # it cannot have the lock: it waits for the other writer
     waiter.join(timeout=10)
     assert not waiter.is_alive()
     with session_factory(eng)() as session:

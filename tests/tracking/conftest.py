@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from roadmap.app import App
-from tests.fixtures import MakeApp, process_env, require_deadline_engine, write_plan_tree
+from tests.fixtures import MakeApp, process_env, write_plan_tree
 from tests.fixtures import Run as Run  # re-exported for the tests
 
 IRK = "test-irk"
@@ -84,11 +84,6 @@ organisations:
 """
 
 SCHOOLS = ("school-1", "school-2", "school-3")
-
-
-@pytest.fixture(autouse=True)
-def deadline_engine() -> None:
-    require_deadline_engine()
 
 
 def plan_texts(*, irk_plan: str | None = None) -> dict[str, str]:

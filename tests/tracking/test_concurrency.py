@@ -51,11 +51,15 @@ def test_two_processes_complete_different_occurrences(
     assert verify.exit_code == 0, verify.stdout
 
 
-def test_python_m_roadmap_is_the_cli(loaded: Path, env: dict[str, str | None]) -> None:
+def test_python_m_roadmap_is_the_cli(
+    run: Run, loaded: Path, env: dict[str, str | None]
+) -> None:
+    args = ["status", "--plan", IRK, "--format", "json", "--today", "2024-01-10"]
     proc = subprocess.run(
-        [sys.executable, "-m", "roadmap", "--lang", "ru", "status", "--plan", IRK,
-         "--format", "json", "--today", "2024-01-10"],
+        [sys.executable, "-m", "roadmap", "--lang", "ru", *args],
         env=child_env(env), capture_output=True, text=True, timeout=60, check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)
+    rows = json.loads(proc.stdout)
+    assert rows == json.loads(run(*args).stdout)  # the same command, in-process
+    assert {r["plan"] for r in rows} == {IRK} and len(rows) >= 3
