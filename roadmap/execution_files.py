@@ -19,8 +19,9 @@ from collections.abc import Sequence
 
 from roadmap.execution import ExecutionReport, ExecutionRow, Mark, day_text
 from roadmap.i18n import N_, _
+from roadmap.indicators import IndicatorLine
 from roadmap.report import REPORT_STATUSES
-from roadmap.spreadsheet import DATE, Column, Sheet, workbook_bytes
+from roadmap.spreadsheet import DATE, NUMBER, Column, Sheet, workbook_bytes
 from roadmap.status import COLOURS, MARKS, status_label
 
 HEADERS = (
@@ -33,6 +34,7 @@ APPENDIX_HEADERS = (
 )
 WIDTHS_CM = (1.3, 7.5, 3.4, 4.1, 4.6, 5.1)  # 26 cm: A4 landscape less margins
 APPENDIX_WIDTHS_CM = (1.3, 9.0, 3.6, 5.0, 7.1)
+INDICATOR_WIDTHS_CM = (8.6, 4.0, 1.4, 1.6, 2.6, 2.6, 2.4, 2.2)
 
 
 def heading_lines(report: ExecutionReport) -> list[str]:
@@ -58,6 +60,36 @@ def _number(row: ExecutionRow) -> str:
 
 
 # ---------------------------------------------------------------- DOCX
+
+
+def _achieved(line: IndicatorLine) -> str:
+    if line.achieved is None:
+        return "—"
+    return _("да") if line.achieved else _("нет")
+
+
+def indicator_table(lines: Sequence[IndicatorLine]) -> tuple[list[Column], list[Sequence[object]]]:
+    """The indicators as a table (the DOCX section, the XLSX sheet): per
+    indicator and year the target, the value, achievement and who reported;
+    a child plan's part is marked with its plan."""
+    columns = [
+        Column(_("Показатель"), 50), Column(_("Часть плана"), 22), Column(_("Год"), 7, NUMBER),
+        Column(_("Ед."), 8), Column(_("Цель"), 10), Column(_("Значение"), 10, NUMBER),
+        Column(_("Достигнуто"), 11), Column(_("Сообщили"), 11),
+    ]
+    rows: list[Sequence[object]] = [
+        (line.name, line.part_of or line.org or "", line.year, line.unit or "",
+         line.target if line.target is not None else "—",
+         round(line.value, 2) if line.value is not None else None, _achieved(line),
+         f"{line.reported} / {line.expected}")
+        for line in lines
+    ]
+    return columns, rows
+
+
+def indicators_sheet(lines: Sequence[IndicatorLine], banner: Sequence[str] = ()) -> Sheet:
+    columns, rows = indicator_table(lines)
+    return Sheet(_("Показатели"), columns, rows, banner, freeze_columns=1)
 
 
 def execution_docx(report: ExecutionReport) -> bytes:
@@ -94,6 +126,14 @@ def execution_docx(report: ExecutionReport) -> bytes:
             rows.append((_number(row), row.task.activity, row.deadline(), row.responsible,
                          row.mark_text(), row.document()))
     _docx_table(document, [_(h) for h in HEADERS], rows, WIDTHS_CM)
+
+    if report.matrix.indicators and report.org is None:
+        heading = document.add_paragraph()
+        heading.add_run(_("Показатели")).bold = True
+        columns, table = indicator_table(report.matrix.indicators)
+        _docx_table(document, [c.header for c in columns],
+                    [tuple("" if v is None else str(v) for v in row) for row in table],
+                    INDICATOR_WIDTHS_CM)
 
     for n, unit in enumerate(report.organisations, start=1):
         marks = report.marks_of(unit)
@@ -207,4 +247,6 @@ def execution_xlsx(report: ExecutionReport) -> bytes:
                             [_("Организации × мероприятия"), legend],
                             fills=fills, freeze_columns=1,
                             centred=frozenset(range(1, len(matrix_columns)))))
+    if report.matrix.indicators and report.org is None:
+        sheets.append(indicators_sheet(report.matrix.indicators, heading_lines(report)[:1]))
     return workbook_bytes(sheets)

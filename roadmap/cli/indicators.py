@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from roadmap.app import App
-from roadmap.cli.output import echo_csv, echo_json, render_table
+from roadmap.cli.output import echo_csv, echo_json, emit_binary, output_option, render_table
 from roadmap.cli.root import main, pass_app
 from roadmap.cli.track import attachment_lines, current_user, local_time
 from roadmap.i18n import N_, _, get_language
@@ -28,7 +28,7 @@ from roadmap.indicators import (
 from roadmap.model import YES_NO
 from roadmap.storage.db import write_session
 
-FORMATS = click.Choice(["table", "json", "csv", "html"])
+FORMATS = click.Choice(["table", "json", "csv", "html", "xlsx"])
 CSV_KEYS = (
     "plan", "part_of", "indicator", "name", "unit", "kind", "year", "target", "value",
     "numerator", "denominator", "reported", "expected", "achieved",
@@ -119,8 +119,11 @@ def describe_value(rec: RecordedValue) -> str:
 @click.option("--year", type=YEAR, default=None, help="Только этот год.")
 @click.option("--org", default=None, help="Только значения этой организации.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@output_option
 @pass_app
-def indicators_command(app: App, plan: str, year: int | None, org: str | None, fmt: str) -> None:
+def indicators_command(
+    app: App, plan: str, year: int | None, org: str | None, fmt: str, output: Path | None
+) -> None:
     """Показатели плана по годам: цель, значение, достижение, кто сообщил; сводка по дочерним планам."""
     with app.sessions() as session:
         lines = indicator_rows(session, plan, year=year, org=org)
@@ -130,6 +133,12 @@ def indicators_command(app: App, plan: str, year: int | None, org: str | None, f
         echo_csv(CSV_KEYS, ([line.as_json()[k] for k in CSV_KEYS] for line in lines))
     elif fmt == "html":
         click.echo(indicators_html(plan, lines))
+    elif fmt == "xlsx":
+        from roadmap.execution_files import indicators_sheet
+        from roadmap.spreadsheet import workbook_bytes
+
+        banner = [_("Показатели: {plan}").format(plan=plan)]
+        emit_binary(workbook_bytes([indicators_sheet(lines, banner)]), output, fmt)
     elif not lines:
         click.echo(_("Показателей нет"))
     else:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import Run, require_deadline_engine
+from tests.fixtures import Run
 
 PLAN = """\
 kind: plan
@@ -51,11 +51,6 @@ organisations:
 """
 
 PLAN_ID = "carry-city-2023-2026"
-
-
-@pytest.fixture(autouse=True)
-def deadline_engine() -> None:
-    require_deadline_engine()
 
 
 @pytest.fixture

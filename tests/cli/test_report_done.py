@@ -10,12 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_carry import PLAN, PLAN_ID, REGISTER
-from tests.fixtures import Run, require_deadline_engine
-
-
-@pytest.fixture(autouse=True)
-def deadline_engine() -> None:
-    require_deadline_engine()
+from tests.fixtures import Run
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import Run, require_deadline_engine
+from tests.fixtures import Run
 
 REPO = Path(__file__).resolve().parents[2]
 CITY = "irkutsk-city-2023-2026"
@@ -29,7 +29,6 @@ def plan_files() -> dict[str, str]:
     reason="needs chromium and poppler-utils",
 )
 def test_printed_report_keeps_the_whole_matrix(run: Run, tmp_path: Path) -> None:
-    require_deadline_engine()
     assert run("load", str(REPO / "plans")).exit_code == 0
     page = tmp_path / "report.html"
     assert run("report", CITY, "--format", "html", "-o", str(page),

@@ -9,15 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import Run, require_deadline_engine
+from tests.fixtures import Run
 
 REPO = Path(__file__).resolve().parents[2]
 CITY = "irkutsk-city-2023-2026"
-
-
-@pytest.fixture(autouse=True)
-def deadline_engine() -> None:
-    require_deadline_engine()
 
 
 @pytest.fixture

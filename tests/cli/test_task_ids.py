@@ -9,16 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_carry import PLAN, PLAN_ID, REGISTER
-from tests.fixtures import Run, require_deadline_engine
+from tests.fixtures import Run
 
 ORDER = PLAN.replace('''      - id: "1.2"
         number: "1.2"''', '''      - id: order-3.1
         number: "3.1)"''')
-
-
-@pytest.fixture(autouse=True)
-def deadline_engine() -> None:
-    require_deadline_engine()
 
 
 @pytest.fixture

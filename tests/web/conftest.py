@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from roadmap.app import App
 from roadmap.web.logs import RedactingAccessLogger
 from roadmap.web.server import make_app as make_web_app
-from tests.fixtures import MakeApp, Run, require_deadline_engine
+from tests.fixtures import MakeApp, Run
 from tests.tracking.conftest import PLAN, REGISTER
 
 TODAY = date(2024, 3, 15)
@@ -66,11 +66,6 @@ sections:
 """
 
 TOKEN_URL = re.compile(r"/l/([A-Za-z0-9_-]{43})$")
-
-
-@pytest.fixture(autouse=True)
-def deadline_engine() -> None:
-    require_deadline_engine()
 
 
 @pytest.fixture
