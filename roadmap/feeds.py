@@ -29,7 +29,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -320,22 +320,31 @@ def _view(row: FeedRow) -> FeedView:
     )
 
 
+def new_secret(scope: Scope, label: str | None, now: datetime) -> tuple[dict[str, Any], str]:
+    """The columns a new feed or personal link row starts with (its scope,
+    label, the hash of a new 256-bit token, times) and that token — the
+    only time it is known."""
+    token = secrets.token_urlsafe(32)
+    columns = {
+        "scope": scope.kind,
+        "scope_code": scope.code,
+        "plan_code": scope.plan if scope.kind != SCOPE_PLAN else None,
+        "label": label,
+        "token_hash": hash_token(token),
+        "created_at": now,
+        "revoked_at": None,
+    }
+    return columns, token
+
+
 def create_feed(
     session: Session, scope: Scope, label: str | None, now: datetime
 ) -> tuple[FeedView, str]:
     """A new feed for ``scope`` (which must exist); returns it and its token —
     the only time the token is known."""
     scope_name(session, scope, strict=True)
-    token = secrets.token_urlsafe(32)
-    row = FeedRow(
-        scope=scope.kind,
-        scope_code=scope.code,
-        plan_code=scope.plan if scope.kind != SCOPE_PLAN else None,
-        label=label,
-        token_hash=hash_token(token),
-        created_at=now,
-        revoked_at=None,
-    )
+    columns, token = new_secret(scope, label, now)
+    row = FeedRow(**columns)
     session.add(row)
     session.flush()
     return _view(row), token

@@ -34,7 +34,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from roadmap.errors import NotFoundError, UsageError
-from roadmap.feeds import Scope, hash_token, scope_name
+from roadmap.feeds import Scope, hash_token, new_secret, scope_name
 from roadmap.i18n import _
 from roadmap.storage.tables import (
     SCOPE_ORG,
@@ -107,17 +107,8 @@ def create_link(
             _("Срок действия ссылки: от 1 до {max} дней").format(max=MAX_LINK_DAYS)
         )
     scope_name(session, scope, strict=True)
-    token = secrets.token_urlsafe(32)
-    row = LinkRow(
-        scope=scope.kind,
-        scope_code=scope.code,
-        plan_code=scope.plan if scope.kind != SCOPE_PLAN else None,
-        label=label,
-        token_hash=hash_token(token),
-        created_at=now,
-        expires_at=now + timedelta(days=days) if days is not None else None,
-        revoked_at=None,
-    )
+    columns, token = new_secret(scope, label, now)
+    row = LinkRow(**columns, expires_at=now + timedelta(days=days) if days is not None else None)
     session.add(row)
     session.flush()
     return _view(row), token

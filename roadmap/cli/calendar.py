@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from roadmap.app import App
+from roadmap.cli.output import render_table
 from roadmap.cli.params import today_option
 from roadmap.cli.root import main, pass_app
 from roadmap.feeds import FeedView, Scope, create_feed, list_feeds, resolve_scope, revoke_feed
@@ -136,7 +137,8 @@ def feed_create(
         )
 
 
-def _when(at: datetime | None) -> str:
+def when_utc(at: datetime | None) -> str:
+    """A stored timestamp for listings: «2026-12-04 16:05 UTC», or «—»."""
     return at.strftime("%Y-%m-%d %H:%M UTC") if at else "—"
 
 
@@ -167,12 +169,10 @@ def feed_list(app: App, fmt: str) -> None:
         return
     header = (_("Номер"), _("Охват"), _("Метка"), _("Создана"), _("Отозвана"))
     rows = [
-        (str(v.id), v.scope.describe(), v.label or "", _when(v.created_at), _when(v.revoked_at))
+        (str(v.id), v.scope.describe(), v.label or "", when_utc(v.created_at), when_utc(v.revoked_at))
         for v in views
     ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    click.echo(render_table(header, rows))
 
 
 @feed.command("revoke")
@@ -183,5 +183,5 @@ def feed_revoke(app: App, feed_id: int) -> None:
     with write_session(app.sessions) as session:
         view = revoke_feed(session, feed_id, app.clock.now())
     click.echo(
-        _("Подписка {id} отозвана ({when})").format(id=view.id, when=_when(view.revoked_at))
+        _("Подписка {id} отозвана ({when})").format(id=view.id, when=when_utc(view.revoked_at))
     )

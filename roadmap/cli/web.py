@@ -12,7 +12,7 @@ from datetime import date, datetime
 import click
 
 from roadmap.app import App, Clock
-from roadmap.cli.calendar import to_scope
+from roadmap.cli.calendar import to_scope, when_utc
 from roadmap.cli.output import render_table
 from roadmap.cli.root import main, pass_app
 from roadmap.i18n import _
@@ -22,10 +22,6 @@ from roadmap.storage.db import write_session
 
 def link_url(base: str, token: str) -> str:
     return f"{base.rstrip('/')}/l/{token}"
-
-
-def _when(at: datetime | None) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC") if at else "—"
 
 
 def link_json(view: LinkView, url: str | None = None) -> dict[str, object]:
@@ -78,7 +74,7 @@ def link_create(
     click.echo(_("Ссылка {id} ({kind}): {scope}").format(
         id=view.id, kind=kind, scope=view.scope.describe()))
     if view.expires_at is not None:
-        click.echo(_("Действует до {when}").format(when=_when(view.expires_at)))
+        click.echo(_("Действует до {when}").format(when=when_utc(view.expires_at)))
     click.echo(
         _("Ссылка показана один раз и действует как пароль; отозвать: roadmap link revoke {id}")
         .format(id=view.id),
@@ -102,8 +98,8 @@ def link_list(app: App, fmt: str) -> None:
         return
     headers = (_("Номер"), _("Охват"), _("Метка"), _("Создана"), _("Действует до"), _("Отозвана"))
     rows = [
-        (str(v.id), v.scope.describe(), v.label or "", _when(v.created_at), _when(v.expires_at),
-         _when(v.revoked_at))
+        (str(v.id), v.scope.describe(), v.label or "", when_utc(v.created_at), when_utc(v.expires_at),
+         when_utc(v.revoked_at))
         for v in views
     ]
     click.echo(render_table(headers, rows))
@@ -116,7 +112,7 @@ def link_revoke(app: App, link_id: int) -> None:
     """Отозвать ссылку ID: она и открытые по ней сеансы перестают работать сразу."""
     with write_session(app.sessions) as session:
         view = revoke_link(session, link_id, app.clock.now())
-    click.echo(_("Ссылка {id} отозвана ({when})").format(id=view.id, when=_when(view.revoked_at)))
+    click.echo(_("Ссылка {id} отозвана ({when})").format(id=view.id, when=when_utc(view.revoked_at)))
 
 
 @main.command()
