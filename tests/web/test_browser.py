@@ -42,6 +42,7 @@ pytestmark = [
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -169,6 +170,16 @@ def test_curator_marks_done_and_coordinator_downloads_the_evidence(
             "return document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the page is {overflow}px wider than a 390px phone"
         curator.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        # Keyboard and labels: the first Tab reaches «К содержанию»; every
+        # field a person fills has a label; nothing is taken out of the tab order.
+        curator.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+        first = curator.switch_to.active_element
+        assert first.get_attribute("class") == "skip" and first.get_attribute("href").endswith("#main")
+        unlabelled = curator.execute_script(
+            "return [...document.querySelectorAll('input:not([type=hidden]), textarea, select')]"
+            ".filter(e => !(e.labels && e.labels.length)).length")
+        assert unlabelled == 0
+        assert curator.find_elements(By.CSS_SELECTOR, "[tabindex^='-']") == []
 
         item = curator.find_element(By.CSS_SELECTOR, 'li[data-task="1.8"][data-org="school-1"]')
         form = item.find_element(By.CSS_SELECTOR, "form.act")
