@@ -25,11 +25,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from threading import Lock
 
 from aiohttp import web
 from sqlalchemy import select
@@ -40,6 +38,7 @@ from roadmap.app import App
 from roadmap.feeds import Scope, hash_token
 from roadmap.report import change_marker_columns
 from roadmap.storage.tables import FeedRow, PlanRow
+from roadmap.web.cache import Lru
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 CACHE_CONTROL = "max-age=21600"  # = REFRESH-INTERVAL (PT6H) of the calendars
@@ -58,45 +57,30 @@ class FeedBody:
     last_modified: datetime
 
 
-class BodyCache:
+class BodyCache(Lru[tuple[object, ...], FeedBody]):
     """Current feed bodies by (scope, change marker, plan-local dates), and
-    the plan time zones by change marker; a small LRU shared by the
-    server's worker threads."""
+    the plan time zones by change marker."""
 
     def __init__(self, size: int = BODY_CACHE_SIZE) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[object, ...], FeedBody] = OrderedDict()
+        super().__init__(size)
         self._zones: tuple[object, tuple[str, ...]] | None = None
         self._latest: dict[object, FeedBody] = {}  # by scope
-        self._lock = Lock()
 
-    def _later(self, scope: object, made: FeedBody) -> FeedBody:
-        """``made``, its Last-Modified moved past the scope's previous body's
-        when both fall in the same second (HTTP dates have no fractions:
-        If-Modified-Since would otherwise hide a change made within it)."""
+    def settle(self, key: tuple[object, ...], value: FeedBody) -> FeedBody:
+        """``value``, its Last-Modified moved past the scope's previous
+        body's when both fall in the same second (HTTP dates have no
+        fractions: If-Modified-Since would otherwise hide a change made
+        within it)."""
+        scope = key[0]
         before = self._latest.get(scope)
-        if before is not None and before.etag != made.etag:
+        if before is not None and before.etag != value.etag:
             floor = before.last_modified + timedelta(seconds=1)
-            if made.last_modified < floor:
-                made = replace(made, last_modified=floor)
-        self._latest[scope] = made
+            if value.last_modified < floor:
+                value = replace(value, last_modified=floor)
+        self._latest[scope] = value
         if len(self._latest) > 4 * self._size:
             self._latest.clear()  # bounded; at worst one more full answer
-        return made
-
-    def get_or_make(self, key: tuple[object, ...], build: Callable[[], FeedBody]) -> FeedBody:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        made = build()
-        with self._lock:
-            made = self._later(key[0], made)
-            self._items[key] = made
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return made
+        return value
 
     def zones(self, marker: object, read: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
         """The plans' time zones, read again only when the marker moved."""

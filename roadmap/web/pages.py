@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import zipfile
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from threading import Lock
-from typing import Any, TypeVar
+from typing import Any, cast
 from urllib.parse import quote
 
 from aiohttp import web
@@ -54,6 +52,7 @@ from roadmap.web.access import (
     require,
     session_csrf,
 )
+from roadmap.web.cache import Lru
 from roadmap.web.templating import html_response, render, render_text
 from roadmap.web.uploads import Upload, UploadError
 
@@ -68,7 +67,6 @@ SECTIONS: tuple[Status, ...] = (
 )
 MAX_NAME = 200
 MAX_TEXT = 4000
-T = TypeVar("T")
 
 
 def _staging(app: App) -> Path:
@@ -345,33 +343,15 @@ def _report(app: App, plan: str) -> Report:
         return build_report(session, app.clock.today, plan, int(app.settings["lookahead_days"]))
 
 
-class PageCache:
+class PageCache(Lru[tuple[object, ...], object]):
     """Built reports and rendered dashboards, keyed by the database's
     :func:`~roadmap.report.change_marker` and the plan-local date: a repeat
     view costs one marker check until something changes (then it is built
-    again). A small LRU, shared by the server's worker threads."""
+    again)."""
 
     def __init__(self, size: int = 64) -> None:
-        self._items: OrderedDict[tuple[object, ...], object] = OrderedDict()
+        super().__init__(size)
         self._zones: dict[str, str] = {}
-        self._size = size
-        self._lock = Lock()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def get_or_make(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]  # type: ignore[return-value]
-        value = make()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value
 
     def dashboard(self, app: App, plan: str, page: Callable[[Report], str],
                   view: tuple[object, ...]) -> str:
@@ -381,11 +361,13 @@ class PageCache:
             marker = change_marker(session)
         zone = self._zones.get(plan)
         today = app.clock.today(zone) if zone is not None else None
-        report = self.get_or_make(("report", plan, marker, today), lambda: _report(app, plan))
+        report = cast(Report, self.get_or_make(("report", plan, marker, today),
+                                               lambda: _report(app, plan)))
         self._zones[plan] = report.timezone
         if today != report.today:  # the first view of this plan, or a new day
             today = report.today
-        return self.get_or_make(("page", plan, marker, today, *view), lambda: page(report))
+        return cast(str, self.get_or_make(("page", plan, marker, today, *view),
+                                          lambda: page(report)))
 
 
 PAGE_CACHE = web.AppKey("roadmap_page_cache", PageCache)
