@@ -16,7 +16,7 @@ have a body, and the rows by day.
 Example::
 
     report = purge_outbox(app)
-    log.info("outbox: %d bodies dropped, %d rows deleted", report.bodies, report.rows)
+    log.info(_("очередь писем: удалено текстов %d, записей %d"), report.bodies, report.rows)
 """
 
 from __future__ import annotations

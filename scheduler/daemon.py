@@ -52,6 +52,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
 from roadmap.app import App
+from roadmap.i18n import _
 from scheduler import jobs
 
 log = logging.getLogger(__name__)
@@ -153,11 +154,11 @@ async def run_daemon(app: App, stop: asyncio.Event) -> None:
             pass
     scheduler = build_scheduler(app, stop)
     scheduler.start()
-    log.info("scheduler started: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    log.info(_("планировщик запущен: %s"), ", ".join(j.id for j in scheduler.get_jobs()))
     try:
         await stop.wait()
     finally:
-        log.info("stopping the scheduler")
+        log.info(_("планировщик останавливается"))
         scheduler.pause()  # no new runs
         running = jobs.running()
         if running:

@@ -26,6 +26,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from roadmap.app import App
+from roadmap.i18n import _
 from roadmap.status import Status
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ async def _daily_locked(app: App, zone: str, *, catching_up: bool = False) -> No
     from roadmap.storage.db import job_lock
 
     if zone in _in_progress:
-        log.info("daily digest %s: already running in this process; skipped", zone)
+        log.info(_("рассылка %s: уже идёт в этом процессе; пропущена"), zone)
         return
     _in_progress.add(zone)
     try:
@@ -109,12 +110,12 @@ async def _daily_locked(app: App, zone: str, *, catching_up: bool = False) -> No
         # on the event loop; the body itself does its database work in threads.
         with job_lock(app.engine, daily_lock_name(zone)) as mine:
             if not mine:
-                log.info("daily digest %s: another process is running it; skipped here", zone)
+                log.info(_("рассылка %s: её выполняет другой процесс; здесь пропущена"), zone)
                 return
             if catching_up:
                 if zone not in await asyncio.to_thread(missed_daily_runs, app, [zone]):
                     return
-                log.warning("daily digest %s: today's run did not happen; running it now", zone)
+                log.warning(_("рассылка %s: сегодняшний запуск не состоялся; выполняется сейчас"), zone)
             await _daily_body(app, zone)
     finally:
         _in_progress.discard(zone)
@@ -130,21 +131,21 @@ async def _daily_body(app: App, zone: str) -> None:
     try:  # a damaged or hand-edited database is not written to
         await asyncio.to_thread(ensure_intact, app.engine)
     except StorageError as err:
-        log.error("daily digest %s: not run: %s", zone, err)
+        log.error(_("рассылка %s: не выполнена: %s"), zone, err)
         return
 
     # The morning's counts (from yesterday's snapshots: cheap), for the log.
     swept = await asyncio.to_thread(run_sweep, app, zone=zone)
     totals = swept.totals()
     log.info(
-        "daily sweep %s: %d overdue, %d due soon; %d plans carried, %d counted afresh",
+        _("подсчёт %s: просрочено %d, скоро срок %d; планов без изменений %d, пересчитано %d"),
         zone, totals.get(Status.OVERDUE, 0), totals.get(Status.DUE_SOON, 0),
         swept.cost.carried, swept.cost.recounted,
     )
     report = await run_reminders(app, zone=zone, stop=_stop)
     send = report.send
     log.info(
-        "daily digest %s: %d new, %d sent, %d deferred, %d failed, %d skipped",
+        _("рассылка %s: новых %d, отправлено %d, отложено %d, не доставлено %d, пропущено %d"),
         zone,
         len(report.build.added),
         send.sent if send else 0,
@@ -153,11 +154,12 @@ async def _daily_body(app: App, zone: str) -> None:
         len(report.build.skipped),
     )
     if send is not None and send.connection_error:
-        log.warning("daily digest %s: %s", zone, send.connection_error)
+        log.warning(_("рассылка %s: %s"), zone, send.connection_error)
     # After the day's mail, in small transactions: retention of old rows.
     purged = await asyncio.to_thread(purge_outbox, app, stop=_stopping)
     if purged.bodies or purged.rows:
-        log.info("outbox: %d old bodies dropped, %d old rows deleted", purged.bodies, purged.rows)
+        log.info(_("очередь писем: удалено старых текстов %d, старых записей %d"), purged.bodies,
+                 purged.rows)
 
 
 def _stopping() -> bool:
@@ -184,10 +186,10 @@ async def retry_pending() -> None:
         report = await deliver_pending(app, stop=_stop)
         if report.sent or report.retry or report.failed or report.deferred:
             log.info(
-                "retry: %d sent, %d deferred, %d failed",
+                _("повторная отправка: отправлено %d, отложено %d, не доставлено %d"),
                 report.sent,
                 report.retry + report.deferred,
                 report.failed,
             )
         if report.connection_error:
-            log.warning("retry: %s", report.connection_error)
+            log.warning(_("повторная отправка: %s"), report.connection_error)

@@ -163,4 +163,4 @@ async def test_the_daily_job_refuses_a_damaged_file(
     await _daily_body(app, "Asia/Irkutsk")
     app.close()
     assert db.read_bytes() == before
-    assert "not run" in caplog.text and "повреждена" in caplog.text
+    assert "не выполнена" in caplog.text and "повреждена" in caplog.text

@@ -82,11 +82,11 @@ def test_two_daemons_at_once_send_one_digest_per_recipient(
     assert codes == [0] * PROCESSES, f"a daemon failed (see its traceback above): {codes}"
 
     lines = [line for log in logs for line in json.loads(log.read_text(encoding="utf-8"))]
-    ran = [line for line in lines if line.startswith(f"daily digest {ZONE}: ") and "new" in line]
+    ran = [line for line in lines if line.startswith(f"рассылка {ZONE}: ") and "новых" in line]
     skipped = [line for line in lines
-               if "another process is running it" in line or "already running in this" in line]
+               if "её выполняет другой процесс" in line or "уже идёт в этом процессе" in line]
     assert len(ran) == 1, lines  # the body ran once, in one process...
-    assert ran[0].startswith(f"daily digest {ZONE}: 4 new, 4 sent"), ran
+    assert ran[0].startswith(f"рассылка {ZONE}: новых 4, отправлено 4"), ran
     assert len(skipped) == PROCESSES * CALLS - 1, lines  # ...while the others tried
 
     assert relay.counts() == dict.fromkeys(EVERYONE, 1)
@@ -118,7 +118,7 @@ async def test_a_run_lost_with_its_process_is_caught_up_by_another_daemon(
         # While the other daemon is (seemingly) building, this one's retry
         # job sees the run missing but leaves it to the lock holder.
         await jobs.retry_pending()
-        assert "another process is running it" in caplog.text
+        assert "её выполняет другой процесс" in caplog.text
         assert relay.received == []
 
         # The holder dies mid-build (SIGKILL: no clean-up of any kind). Its
@@ -131,7 +131,7 @@ async def test_a_run_lost_with_its_process_is_caught_up_by_another_daemon(
             if relay.received:
                 break
             await asyncio.sleep(0.2)  # until the server has ended the session
-        assert "today's run did not happen; running it now" in caplog.text
+        assert "сегодняшний запуск не состоялся; выполняется сейчас" in caplog.text
         assert relay.counts() == dict.fromkeys(EVERYONE, 1)
         assert missed_daily_runs(app) == []
     finally:

@@ -321,7 +321,7 @@ async def test_daemon_runs_a_morning_lost_after_the_scheduler_had_moved_on(
     stop.set()
     await asyncio.wait_for(daemon, timeout=30)
     assert relay.counts() == dict.fromkeys(EVERYONE, 1)
-    assert "today's run did not happen; running it now" in caplog.text
+    assert "сегодняшний запуск не состоялся; выполняется сейчас" in caplog.text
     assert missed_daily_runs(app) == []
 
     # Started again the same day: the run is on record and is not repeated.
