@@ -366,13 +366,26 @@ def revoke_feed(session: Session, feed_id: int, now: datetime) -> FeedView:
     return _view(row)
 
 
-def feed_by_token(session: Session, token: str) -> FeedView | None:
-    """The live feed of ``token``, or None (unknown or revoked: the same
-    single indexed lookup either way)."""
-    row = session.scalars(
-        select(FeedRow).where(FeedRow.token_hash == hash_token(token), FeedRow.revoked_at.is_(None))
+def feed_by_token(session: Session, token: str) -> tuple[FeedView, tuple[object, ...]] | None:
+    """The live feed of ``token`` and the database's change marker
+    (:func:`roadmap.report.change_marker`), in one indexed query; None for
+    an unknown or revoked token (the same single lookup either way)."""
+    from roadmap.report import change_marker_columns
+
+    found = session.execute(
+        select(FeedRow, *change_marker_columns())
+        .where(FeedRow.token_hash == hash_token(token), FeedRow.revoked_at.is_(None))
     ).first()
-    return _view(row) if row is not None else None
+    if found is None:
+        return None
+    row, *marker = found
+    return _view(row), tuple(marker)
+
+
+def plan_zones(session: Session) -> tuple[str, ...]:
+    """The time zones of the loaded plans, sorted (whose local dates a
+    cached calendar depends on)."""
+    return tuple(sorted(set(session.scalars(select(PlanRow.timezone).distinct()))))
 
 
 def _chunks(items: Sequence[str] | Sequence[int]) -> Iterable[Sequence[str] | Sequence[int]]:

@@ -38,7 +38,6 @@ from roadmap.feeds import Scope, hash_token, new_secret, scope_name
 from roadmap.i18n import _
 from roadmap.storage.tables import (
     SCOPE_ORG,
-    SCOPE_PARTY,
     SCOPE_PLAN,
     CompletionRow,
     LinkRow,
@@ -235,9 +234,6 @@ def occurrence_of_completion(session: Session, completion_id: int) -> int | None
 
 
 __all__ = [
-    "SCOPE_ORG",
-    "SCOPE_PARTY",
-    "SCOPE_PLAN",
     "LinkView",
     "WebSession",
     "covers",

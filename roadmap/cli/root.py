@@ -32,7 +32,6 @@ CLICK_HELP_TEXT = "Show this message and exit."  # click's msgid of --help's tex
 # click texts that its catalogue cannot hold: looked up as ``_(variable)``
 # (no literal for the extractor), so ours translates them.
 CLICK_EXTRA = {"required": N_("обязательный")}
-CLICK_COMMANDS = "Commands"  # click's msgid of the commands' heading
 _click: gettext.NullTranslations = gettext.NullTranslations()
 
 

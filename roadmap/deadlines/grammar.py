@@ -526,7 +526,7 @@ class Parser:
             if k < self.hi and k == j and self.item(k, range_words=False) is not None:
                 continue
             break
-        years, school, j2 = self.years(j, bool(items))
+        years, school, j2 = self.years(j)
         if not items and not years and school is None:
             return None
         return (
@@ -534,7 +534,7 @@ class Parser:
             j2,
         )
 
-    def years(self, i: int, after_items: bool) -> tuple[list[tuple[int, int]], int | None, int]:
+    def years(self, i: int) -> tuple[list[tuple[int, int]], int | None, int]:
         toks = self.toks
         out: list[tuple[int, int]] = []
         j = i

@@ -38,6 +38,7 @@ from roadmap.links import (
     start_session,
 )
 from roadmap.storage.db import write_session
+from roadmap.storage.tables import SCOPE_PLAN
 from roadmap.web.feeds import APP_KEY
 from roadmap.web.uploads import Upload, UploadError, read_multipart
 
@@ -183,7 +184,7 @@ def _allowed(
         if occurrence is not None and not covers(session, scope, occurrence):
             return False
         if plan is not None:
-            if scope.kind == "plan":
+            if scope.kind == SCOPE_PLAN:
                 return plan in plan_family(session, scope.code)
             return False
     return True

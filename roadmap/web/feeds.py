@@ -30,14 +30,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
-from sqlalchemy import select
 
 from notifications.calendar import render
 from notifications.feeds import prepare
 from roadmap.app import App
-from roadmap.feeds import Scope, hash_token
-from roadmap.report import change_marker_columns
-from roadmap.storage.tables import FeedRow, PlanRow
+from roadmap.feeds import Scope, feed_by_token, plan_zones
 from roadmap.web.cache import Lru
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -117,18 +114,12 @@ def _build(app: App, scope: Scope, marker: tuple[object, ...]) -> FeedBody:
 def _feed_body(app: App, cache: BodyCache, token: str) -> FeedBody | None:
     """The current body of the feed of ``token``, or None (unknown/revoked)."""
     with app.sessions() as session:
-        # The live feed of the token and the change marker, in one query.
-        found = session.execute(
-            select(FeedRow.scope, FeedRow.scope_code, FeedRow.plan_code,
-                   *change_marker_columns())
-            .where(FeedRow.token_hash == hash_token(token), FeedRow.revoked_at.is_(None))
-        ).first()
+        found = feed_by_token(session, token)
         if found is None:
             return None
-        kind, code, plan, *rest = found
-        scope, marker = Scope(kind, code, plan), tuple(rest)
-        zones = cache.zones(marker, lambda: tuple(sorted(
-            set(session.scalars(select(PlanRow.timezone).distinct())))))
+        feed, marker = found
+        zones = cache.zones(marker, lambda: plan_zones(session))
+    scope = feed.scope
     days = tuple(app.clock.today(zone) for zone in zones)
     return cache.get_or_make((scope, marker, days), lambda: _build(app, scope, marker))
 

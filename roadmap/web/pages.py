@@ -364,9 +364,7 @@ class PageCache(Lru[tuple[object, ...], object]):
         report = cast(Report, self.get_or_make(("report", plan, marker, today),
                                                lambda: _report(app, plan)))
         self._zones[plan] = report.timezone
-        if today != report.today:  # the first view of this plan, or a new day
-            today = report.today
-        return cast(str, self.get_or_make(("page", plan, marker, today, *view),
+        return cast(str, self.get_or_make(("page", plan, marker, report.today, *view),
                                           lambda: page(report)))
 
 

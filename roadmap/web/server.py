@@ -34,8 +34,6 @@ from roadmap.web.feeds import add_feed_routes
 from roadmap.web.logs import RedactingAccessLogger, install_log_redaction
 from roadmap.web.templating import environment, stylesheet
 
-log = logging.getLogger(__name__)
-
 HEADER_TIMEOUT = 15.0
 MAX_CONNECTIONS = 256
 # Request bodies other than streamed uploads (plain forms) are small.
