@@ -80,12 +80,12 @@ from notifications.outbox import (
 )
 from notifications.recipients import route_query
 from roadmap.app import App, Clock
-from roadmap.cli.report import render
 from roadmap.deadlines.api import interpret
 from roadmap.feeds import Scope
 from roadmap.model import Contact, Organisation, Plan, Register
 from roadmap.plans import read_catalog
 from roadmap.report import build_report
+from roadmap.report_formats import render
 from roadmap.settings import load_settings
 from roadmap.storage.db import write_session
 from roadmap.storage.repository import load_catalog, record_completion

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from roadmap.app import Clock
-from roadmap.cli.report import render
 from roadmap.plans import read_catalog
 from roadmap.report import build_report
+from roadmap.report_formats import render
 from roadmap.storage.db import open_engine, session_factory, write_session
 from roadmap.storage.repository import load_catalog, occurrences_of, record_completion
 from roadmap.tracking import StatusFilter, status_rows

@@ -73,26 +73,6 @@ def get_language() -> str:
     return _state()[0]
 
 
-def language_from_header(header: str | None) -> str:
-    """The language an HTTP ``Accept-Language`` header prefers among ours
-    (by q-value, then order), or «ru»."""
-    best, best_q = "ru", -1.0
-    for part in (header or "").split(","):
-        tag, _sep, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _eq, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        lang = tag.strip().lower().split("-")[0]
-        if lang in LANGUAGES and q > best_q and q > 0:
-            best, best_q = lang, q
-    return best
-
-
 def _(message: str) -> str:
     """Translate a Russian message id into the current language."""
     return _state()[1].gettext(message)

@@ -265,7 +265,7 @@ def check_value(ind: IndicatorDef, given: ValueInput, *, by_org: bool = True) ->
         if not 0 <= percent <= 100:
             raise UsageError(
                 _("Доля {id}: нужно от 0 до 100 %, а не {value} %").format(
-                    id=ind.code, value=_fmt(percent)
+                    id=ind.code, value=show_value(percent)
                 )
             )
         if not by_org:
@@ -282,13 +282,13 @@ def check_value(ind: IndicatorDef, given: ValueInput, *, by_org: bool = True) ->
         if not (math.isfinite(num) and math.isfinite(den)) or den <= 0 or num < 0:
             raise UsageError(
                 _("Доля {id}: нужны числитель ≥ 0 и знаменатель > 0, а не {num}/{den}").format(
-                    id=ind.code, num=_fmt(num), den=_fmt(den)
+                    id=ind.code, num=show_value(num), den=show_value(den)
                 )
             )
         if num > den:
             raise UsageError(
                 _("Доля {id}: числитель {num} больше знаменателя {den} (доля больше 100 %)").format(
-                    id=ind.code, num=_fmt(num), den=_fmt(den)
+                    id=ind.code, num=show_value(num), den=show_value(den)
                 )
             )
         return Checked(num / den * 100, num, den)
@@ -313,24 +313,25 @@ def check_value(ind: IndicatorDef, given: ValueInput, *, by_org: bool = True) ->
     if ind.kind == COUNT and number < 0:
         raise UsageError(
             _("Показатель {id} — количество: нужно число ≥ 0, а не {value}").format(
-                id=ind.code, value=_fmt(number)
+                id=ind.code, value=show_value(number)
             )
         )
     if ind.kind == LEVEL and not 0 <= number <= 100:
         raise UsageError(
             _("Показатель {id} — уровень (level): нужно число от 0 до 100, а не {value}").format(
-                id=ind.code, value=_fmt(number)
+                id=ind.code, value=show_value(number)
             )
         )
     return Checked(number, respondents=given.respondents)
 
 
-def _fmt(number: float | None) -> str:
-    if number is None:
+def show_value(value: float | None, unit: str | None = None) -> str:
+    """A number without trailing zeros (at most two decimals), then the unit;
+    «—» for no value."""
+    if value is None:
         return "—"
-    if float(number).is_integer():
-        return str(int(number))
-    return f"{number:.2f}".rstrip("0").rstrip(".")
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{text} {unit}" if unit else text
 
 
 def allowed_years(plan: PlanRow, ind: IndicatorDef) -> list[int]:

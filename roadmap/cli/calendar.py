@@ -14,11 +14,11 @@ from pathlib import Path
 import click
 
 from roadmap.app import App
-from roadmap.cli.output import render_table
 from roadmap.cli.params import today_option
 from roadmap.cli.root import main, pass_app
 from roadmap.feeds import FeedView, Scope, create_feed, list_feeds, resolve_scope, revoke_feed
 from roadmap.files import write_atomic
+from roadmap.formats import render_table
 from roadmap.i18n import _
 from roadmap.settings import DEFAULT_BASE_URL
 from roadmap.storage.db import write_session
@@ -126,6 +126,12 @@ def feed_create(
         .format(id=view.id),
         err=True,
     )
+    warn_if_local(base)
+
+
+def warn_if_local(base: str) -> None:
+    """On stderr: a link made with the default ``feed_base_url`` opens only
+    on this computer (a curator's browser would not reach it)."""
     if base == DEFAULT_BASE_URL:
         click.echo(
             _(

@@ -6,9 +6,10 @@ from __future__ import annotations
 import click
 
 from roadmap.app import App
-from roadmap.cli.output import echo_csv, echo_json, render_table
+from roadmap.cli.output import echo_csv, echo_json
 from roadmap.cli.root import main, pass_app
 from roadmap.directory import list_orgs, list_parties
+from roadmap.formats import render_table
 from roadmap.i18n import N_, _
 
 LIST_FORMATS = click.Choice(["table", "json", "csv"])

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from roadmap.app import App
-from roadmap.cli.output import to_json, write_output
+from roadmap.cli.output import write_output
 from roadmap.cli.root import main, pass_app
+from roadmap.formats import to_json
 from roadmap.i18n import _
 from roadmap.importing import (
     ImportOptions,

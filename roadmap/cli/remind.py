@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 import click
 
 from roadmap.app import App
-from roadmap.cli.output import render_table
 from roadmap.cli.params import today_option
 from roadmap.cli.root import main, pass_app
+from roadmap.formats import render_table
 from roadmap.i18n import N_, _
 from roadmap.storage.db import write_session
 from roadmap.storage.tables import OUTBOX_STATUSES as STATUSES

@@ -15,8 +15,8 @@ from typing import Any
 import click
 
 from roadmap.app import App
-from roadmap.cli.output import human_date, render_table, terminal_width
 from roadmap.cli.root import main, pass_app
+from roadmap.formats import human_date, render_table, terminal_width
 from roadmap.i18n import _
 from roadmap.plans import Stored, read_catalog
 from roadmap.storage.carrying import describe_unit, due_label, refuse_undecided

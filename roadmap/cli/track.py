@@ -2,7 +2,8 @@
 the curator's side of tracking.
 
 Each command parses its options, calls :mod:`roadmap.tracking` in one unit
-of work and formats the result with :mod:`roadmap.cli.output`.
+of work and formats the result with :mod:`roadmap.formats` and
+:mod:`roadmap.cli.output`.
 """
 
 from __future__ import annotations
@@ -18,20 +19,13 @@ from typing import Any, TypeVar
 import click
 
 from roadmap.app import App, Clock
-from roadmap.cli.output import (
-    echo_csv,
-    echo_json,
-    emit_binary,
-    human_date,
-    output_option,
-    render_listing,
-    terminal_width,
-)
+from roadmap.cli.output import echo_csv, echo_json, emit_binary, output_option
 from roadmap.cli.params import DATE, ExistingFile, today_option
 from roadmap.cli.root import main, pass_app
 from roadmap.cli.spreadsheets import history_workbook, status_workbook
 from roadmap.evidence import Evidence, VerifyReport
 from roadmap.files import FileWriteError, ensure_dir, write_atomic
+from roadmap.formats import human_date, render_listing, terminal_width
 from roadmap.i18n import N_, _
 from roadmap.indicators import expected_value_evidence, value_history
 from roadmap.status import Status, status_label

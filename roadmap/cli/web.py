@@ -12,9 +12,9 @@ from datetime import date, datetime
 import click
 
 from roadmap.app import App, Clock
-from roadmap.cli.calendar import to_scope, when_utc
-from roadmap.cli.output import render_table
+from roadmap.cli.calendar import to_scope, warn_if_local, when_utc
 from roadmap.cli.root import main, pass_app
+from roadmap.formats import render_table
 from roadmap.i18n import _
 from roadmap.links import MAX_LINK_DAYS, LinkView, create_link, list_links, revoke_link
 from roadmap.storage.db import write_session
@@ -64,7 +64,9 @@ def link_create(
     scope = to_scope(app, plan, party, org)
     with write_session(app.sessions) as session:
         view, token = create_link(session, scope, label, app.clock.now(), days=days)
-    url = link_url(str(app.settings["feed_base_url"]), token)
+    base = str(app.settings["feed_base_url"])
+    url = link_url(base, token)
+    warn_if_local(base)
     if fmt == "json":
         data = link_json(view, url)
         click.echo(json.dumps({"id": data["id"], "url": url, "scope": data["scope"],

@@ -48,17 +48,31 @@ class Rec:
     clip_end: bool = False  # whole years: cut the last one at the period end
 
     def rule(self, lo: date, hi: date) -> rrule:
-        return rrule(
-            self.freq,
-            # naive dates on both ends: rrule turns them into naive midnights
-            dtstart=lo,
-            until=hi,
-            bymonth=self.bymonth,
-            bymonthday=self.bymonthday,
-            byweekday=self.byweekday,
-            bysetpos=self.bysetpos,
-            cache=False,
-        )
+        return make_rrule(self.freq, self.bymonth, self.bymonthday, self.byweekday,
+                          self.bysetpos, lo, hi)
+
+
+def make_rrule(
+    freq: int,
+    bymonth: tuple[int, ...] | None,
+    bymonthday: int | tuple[int, ...] | None,
+    byweekday: weekday | None,
+    bysetpos: int | None,
+    lo: date,
+    hi: date,
+) -> rrule:
+    """The dateutil rule of one recurrence between ``lo`` and ``hi``."""
+    return rrule(
+        freq,
+        # naive dates on both ends: rrule turns them into naive midnights
+        dtstart=lo,
+        until=hi,
+        bymonth=bymonth,
+        bymonthday=bymonthday,
+        byweekday=byweekday,
+        bysetpos=bysetpos,
+        cache=False,
+    )
 
 
 def dues(
@@ -118,16 +132,7 @@ def _rrule_dues(
     hi: date,
 ) -> tuple[date, ...]:
     """:func:`dues` for the weekdays of a month, through rrule itself."""
-    rule = rrule(
-        freq,
-        dtstart=lo,
-        until=hi,
-        bymonth=bymonth,
-        bymonthday=bymonthday,
-        byweekday=byweekday,
-        bysetpos=bysetpos,
-        cache=False,
-    )
+    rule = make_rrule(freq, bymonth, bymonthday, byweekday, bysetpos, lo, hi)
     return tuple(moment.date() for moment in rule)
 
 

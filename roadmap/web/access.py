@@ -27,7 +27,7 @@ from pathlib import Path
 from aiohttp import web
 
 from roadmap.app import App
-from roadmap.i18n import LANGUAGES, language_from_header, use_language
+from roadmap.i18n import LANGUAGES, use_language
 from roadmap.links import (
     WebSession,
     covers,
@@ -40,6 +40,7 @@ from roadmap.links import (
 from roadmap.storage.db import write_session
 from roadmap.storage.tables import SCOPE_PLAN
 from roadmap.web.feeds import APP_KEY
+from roadmap.web.headers import preferred_language
 from roadmap.web.uploads import Upload, UploadError, read_multipart
 
 COOKIE = "roadmap_session"
@@ -86,7 +87,7 @@ async def language(request: web.Request, handler: Handler) -> web.StreamResponse
     asked = request.query.get("lang")
     chosen = asked if asked in LANGUAGES else request.cookies.get(LANG_COOKIE)
     if chosen not in LANGUAGES:
-        chosen = language_from_header(request.headers.get("Accept-Language"))
+        chosen = preferred_language(request.headers.get("Accept-Language"), LANGUAGES, "ru")
     use_language(chosen)
     response = await handler(request)
     if asked in LANGUAGES:

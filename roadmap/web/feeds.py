@@ -36,6 +36,7 @@ from notifications.feeds import prepare
 from roadmap.app import App
 from roadmap.feeds import Scope, feed_by_token, plan_zones
 from roadmap.web.cache import Lru
+from roadmap.web.headers import accepts
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 CACHE_CONTROL = "max-age=21600"  # = REFRESH-INTERVAL (PT6H) of the calendars
@@ -124,23 +125,6 @@ def _feed_body(app: App, cache: BodyCache, token: str) -> FeedBody | None:
     return cache.get_or_make((scope, marker, days), lambda: _build(app, scope, marker))
 
 
-def _accepts_gzip(request: web.Request) -> bool:
-    """Whether ``Accept-Encoding`` takes gzip (and not with ``q=0``)."""
-    for item in request.headers.get("Accept-Encoding", "").split(","):
-        coding, _sep, params = item.partition(";")
-        if coding.strip().lower() not in ("gzip", "x-gzip"):
-            continue
-        for param in params.split(";"):
-            name, _eq, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    return float(value) > 0
-                except ValueError:
-                    return False
-        return True
-    return False
-
-
 def _not_modified(request: web.Request, found: FeedBody) -> bool:
     tags = request.if_none_match
     if tags:  # If-None-Match decides when present (RFC 9110 §13.2.2)
@@ -162,7 +146,7 @@ async def feed(request: web.Request) -> web.StreamResponse:
     found = await asyncio.to_thread(_feed_body, app, request.app[CACHE_KEY], token)
     if found is None:
         raise web.HTTPNotFound()
-    zipped = _accepts_gzip(request)
+    zipped = accepts(request.headers.get("Accept-Encoding"), "gzip", "x-gzip")
     headers = {"Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
     etag = found.etag + (GZIP_SUFFIX if zipped else "")
     if _not_modified(request, found):

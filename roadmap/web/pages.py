@@ -28,6 +28,7 @@ from roadmap.feeds import plan_details, scope_name
 from roadmap.i18n import _, get_language
 from roadmap.links import WebSession, remember_name
 from roadmap.report import Report, Unit, build_report, change_marker
+from roadmap.report_formats import render as render_report
 from roadmap.status import MARKS, Status, status_class
 from roadmap.storage.db import write_session
 from roadmap.tracking import (
@@ -53,6 +54,7 @@ from roadmap.web.access import (
     session_csrf,
 )
 from roadmap.web.cache import Lru
+from roadmap.web.headers import attachment
 from roadmap.web.templating import html_response, render, render_text
 from roadmap.web.uploads import Upload, UploadError
 
@@ -473,7 +475,6 @@ EXPORT_TYPES = {
 
 def _export(app: App, plan: str, fmt: str) -> tuple[bytes, date]:
     """The report of ``plan`` as the command line writes it (``report --format``)."""
-    from roadmap.cli.report import render as render_report
     from roadmap.execution import build_execution_report
     from roadmap.execution_files import execution_docx, execution_xlsx
 
@@ -504,14 +505,6 @@ async def export(request: web.Request) -> web.StreamResponse:
 # ---------------------------------------------------------------- evidence
 
 
-def attachment(name: str) -> str:
-    """``Content-Disposition: attachment`` with the name in RFC 6266/5987
-    form: an ASCII fallback and the exact UTF-8 name."""
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
-                       for c in name) or "document"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
 async def evidence(request: web.Request) -> web.StreamResponse:
     """``/evidence/<completion>``: the file, under its original name, never inline."""
     try:
@@ -540,5 +533,5 @@ async def evidence(request: web.Request) -> web.StreamResponse:
     return response
 
 
-__all__ = ["attachment", "cell", "curator_page", "dashboard", "done", "evidence",
+__all__ = ["cell", "curator_page", "dashboard", "done", "evidence",
            "export", "home", "reopen_"]

@@ -110,13 +110,15 @@ def test_a_calendar_names_the_organisation_of_the_plans_register(real: Run) -> N
     assert other not in result.stdout.replace("\n ", "")
 
 
-def test_feed_create_warns_about_the_default_base_url(real: Run) -> None:
-    default = real("feed", "create", "--plan", CITY)
+@pytest.mark.parametrize(("command", "path"), [("feed", "/feeds/"), ("link", "/l/")])
+def test_a_secret_link_warns_about_the_default_base_url(real: Run, command: str, path: str) -> None:
+    default = real(command, "create", "--plan", CITY)
     assert default.exit_code == 0, default.stderr
     assert "Внимание: адрес http://127.0.0.1:8080 — по умолчанию" in default.stderr
     assert "feed_base_url" in default.stderr
-    public = real("feed", "create", "--plan", CITY,
+    public = real(command, "create", "--plan", CITY,
                   ROADMAP_FEED_BASE_URL="https://roadmap.example.org")
     assert public.exit_code == 0, public.stderr
-    assert public.stdout.splitlines()[1].startswith("https://roadmap.example.org/feeds/")
+    urls = [line for line in public.stdout.splitlines() if "://" in line]
+    assert urls[0].startswith("https://roadmap.example.org" + path)
     assert "Внимание" not in public.stderr

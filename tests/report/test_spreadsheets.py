@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 from click.testing import Result
 
-from roadmap.cli.output import to_csv
+from roadmap.formats import to_csv
 from tests.fixtures import cli, write_plan_tree
 from tests.report.conftest import CITY_A_ID
 

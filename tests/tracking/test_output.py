@@ -1,4 +1,4 @@
-"""The shared output helpers of :mod:`roadmap.cli.output`."""
+"""The shared text output of :mod:`roadmap.formats`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from roadmap.cli.output import constant_columns, fit_widths, render_table, to_csv, to_json
+from roadmap.formats import constant_columns, fit_widths, render_table, to_csv, to_json
 
 LONG = "Назначение кураторов внедрения целевой модели наставничества в организациях"
 
