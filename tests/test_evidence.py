@@ -1,5 +1,7 @@
 """The evidence store (:mod:`roadmap.evidence`) on real files: content
-addressing, refusals that leave nothing behind, verification, URL checks."""
+addressing, refusals that leave nothing behind (each with its whole
+message), a store that cannot be written, reading back, taking back a file
+of a lost race, the records' columns, verification, URL checks."""
 
 from __future__ import annotations
 
@@ -215,7 +217,7 @@ def test_media_type(name: str, expected: str) -> None:
 def test_an_unknown_compression_is_plain_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
     if not mimetypes.inited:
         mimetypes.init()
-    monkeypatch.setitem(mimetypes.encodings_map, ".zst", "zstd")  # newer Pythons know it
+    monkeypatch.setitem(mimetypes.encodings_map, ".zst", "zstd")  # not in our table
     assert media_type("архив.tar.zst") == DEFAULT_MEDIA_TYPE
 
 
