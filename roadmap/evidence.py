@@ -242,8 +242,9 @@ def _read_chunks(source: BinaryIO, size: int) -> Iterator[bytes]:
 
 
 def _fsync_dir(path: Path) -> None:
-    """Make a rename or a new entry in ``path`` durable."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    """Make a rename or a new entry in ``path`` durable (POSIX, like
+    ``O_NOFOLLOW`` above: ``O_DIRECTORY`` is there too)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
     finally:

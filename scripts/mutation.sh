@@ -32,7 +32,7 @@ declare -A TESTS=(
     [notifications/digest.py]="tests/reminders/test_digest.py tests/reminders/test_remind.py"
     [roadmap/status.py]="tests/test_status.py tests/tracking tests/scale/test_sweep_counts.py tests/scale/test_sweep_plan.py"
     [roadmap/deadlines/expand.py]="tests/deadlines"
-    [roadmap/evidence.py]="tests/test_evidence.py tests/tracking/test_evidence.py"
+    [roadmap/evidence.py]="tests/test_evidence.py tests/tracking/test_evidence.py tests/tracking/test_evidence_get.py tests/tracking/test_evidence_hostile.py tests/cli/test_report_done.py tests/indicators/test_bad_values.py tests/web/test_pages.py"
     [roadmap/tracking.py]="tests/test_status.py tests/tracking"
 )
 ORDER=(notifications/mailer.py notifications/outbox.py notifications/digest.py
