@@ -13,11 +13,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select, update
 
 from roadmap.app import App
 from roadmap.errors import EvidenceError, NotFoundError, UsageError
 from roadmap.evidence import Evidence
 from roadmap.storage.db import write_session
+from roadmap.storage.tables import OccurrenceRow, PlanRow, TaskRow
 from roadmap.tracking import (
     AlreadyDoneError,
     AmbiguousOccurrenceError,
@@ -336,3 +338,17 @@ def test_reopen_by_occurrence_id(app: App) -> None:
     again = refusal(NotDoneError, lambda: reopen_(app, Selector(IRK, "1.5",
                                                                  occurrence=target.id)))
     assert again == "1.5 (imcro), срок 2024-03-01: не отмечено выполненным"
+
+
+def test_a_task_whose_occurrences_are_all_withdrawn(app: App) -> None:
+    with write_session(app.sessions) as session:
+        task = session.scalars(
+            select(TaskRow).join(PlanRow, PlanRow.id == TaskRow.plan_id)
+            .where(PlanRow.code == IRK, TaskRow.code == "1.2")
+        ).one()
+        session.execute(update(OccurrenceRow).where(OccurrenceRow.task_id == task.id)
+                        .values(withdrawn_at=AT))
+    message = refusal(NotFoundError, lambda: choose(app, Selector(IRK, "1.2"), date(2024, 2, 15)))
+    assert message == "У задачи 1.2 плана test-irk нет действующих сроков"
+    # The other plan's task of the same id is untouched.
+    assert choose(app, Selector("test-msk", "1.2"), date(2024, 2, 15)).plan == "test-msk"
