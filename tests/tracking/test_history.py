@@ -258,14 +258,19 @@ def test_find_evidence_names_a_nameless_file_by_its_hash(app: App, data_dir: Pat
 # ---------------------------------------------------------------- stored_evidence
 
 
+def files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
 def test_a_failed_block_takes_its_new_file_back(app: App, tmp_path: Path) -> None:
     store = EvidenceStore(tmp_path / "store", 10_000)
     doc = tmp_path / "order.pdf"
     doc.write_bytes(b"an order")
     with pytest.raises(RuntimeError), stored_evidence(store, app.sessions, doc) as evidence:
-        assert evidence is not None and evidence.path is not None and evidence.path.exists()
+        assert evidence is not None
+        assert [p.read_bytes() for p in files(tmp_path / "store")] == [b"an order"]
         raise RuntimeError("refused")
-    assert evidence.path is not None and not evidence.path.exists()
+    assert files(tmp_path / "store") == []
 
 
 def test_a_file_a_completion_names_stays(app: App, tmp_path: Path) -> None:
@@ -276,7 +281,7 @@ def test_a_file_a_completion_names_stays(app: App, tmp_path: Path) -> None:
         assert evidence is not None
         done(app, IRK, "1.2", evidence=evidence)
         raise RuntimeError("a later step fails")
-    assert evidence.path is not None and evidence.path.read_bytes() == b"an order"
+    assert [p.read_bytes() for p in files(tmp_path / "store")] == [b"an order"]
 
 
 def test_a_block_that_succeeds_keeps_its_file_and_no_file_means_none(
@@ -287,7 +292,7 @@ def test_a_block_that_succeeds_keeps_its_file_and_no_file_means_none(
     doc.write_bytes(b"an order")
     with stored_evidence(store, app.sessions, doc, "Приказ.pdf") as evidence:
         assert evidence is not None and evidence.name == "Приказ.pdf"
-    assert evidence.path is not None and evidence.path.exists()
+    assert [p.read_bytes() for p in files(tmp_path / "store")] == [b"an order"]
     with pytest.raises(RuntimeError), stored_evidence(store, app.sessions, None) as nothing:
         assert nothing is None
         raise RuntimeError("refused")
