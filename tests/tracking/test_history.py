@@ -36,6 +36,8 @@ TODAY = date(2023, 1, 15)
 SHA_A = "ab" * 32
 SHA_B = "ab" * 4 + "cd" * 28  # shares its first 8 hex digits with SHA_A
 PDF = Evidence(SHA_A, "приказ.pdf", 1234, "application/pdf")
+SHA_C = "0123456789abcdef" * 4
+SCAN = Evidence(SHA_C, "скан.png", 99, "image/png")
 
 
 def done(app: App, plan: str, task: str, *, minutes: int = 0, by: str = "ivanova",
@@ -206,11 +208,14 @@ def test_unhashed_evidence_names_edited_rows(app: App, data_dir: Path) -> None:
 def test_find_evidence_by_completion_number_or_hash(app: App) -> None:
     link = done(app, IRK, "1.2")
     file = done(app, IRK, "1.1", org="school-1", evidence=PDF)
+    done(app, IRK, "1.1", org="school-2", evidence=SCAN)
     with app.sessions() as session:
         assert find_evidence(session, str(file)) == PDF
         assert find_evidence(session, f" {file} ") == PDF
         assert find_evidence(session, SHA_A) == PDF
         assert find_evidence(session, SHA_A[:8].upper()) == PDF
+        # A hash with every hex digit in it (as most have).
+        assert find_evidence(session, SHA_C) == SCAN
         with pytest.raises(NotFoundError) as only_link:
             find_evidence(session, str(link))
         assert str(only_link.value) == (
