@@ -352,3 +352,52 @@ def test_a_task_whose_occurrences_are_all_withdrawn(app: App) -> None:
     assert message == "У задачи 1.2 плана test-irk нет действующих сроков"
     # The other plan's task of the same id is untouched.
     assert choose(app, Selector("test-msk", "1.2"), date(2024, 2, 15)).plan == "test-msk"
+
+
+def test_done_without_again_refuses_a_done_occurrence(app: App) -> None:
+    done(app, Selector(IRK, "1.2"), date(2024, 2, 15))
+    with app.sessions() as session, pytest.raises(AlreadyDoneError):
+        choose_for_done(session, on(date(2024, 2, 16)), Selector(IRK, "1.2"))
+
+
+def test_today_is_the_plans_own(app: App) -> None:
+    todays = {"Asia/Irkutsk": date(2023, 3, 1), "Europe/Moscow": date(2023, 3, 2)}
+    with app.sessions() as session:
+        picked = choose_for_done(session, todays.__getitem__, Selector(IRK, "1.5"))
+    assert picked.due == date(2023, 3, 1)
+    with app.sessions() as session, pytest.raises(AmbiguousOccurrenceError):
+        choose_for_done(session, todays.__getitem__, Selector("test-msk", "1.5"))
+
+
+def test_a_future_window_done_early_is_neither_the_done_one_nor_the_next(app: App) -> None:
+    today = date(2023, 1, 10)  # only the 2023 window of 1.5 has begun
+    done(app, Selector(IRK, "1.5"), today)
+    done(app, Selector(IRK, "1.5", due=date(2024, 3, 1)), today)
+    message = refusal(AlreadyDoneError, lambda: choose(app, Selector(IRK, "1.5"), today))
+    assert message == (
+        "1.5 (imcro), срок 2023-03-01: уже отмечено выполненным (2024-02-15 10:30, ivanova); "
+        "чтобы отметить заново, добавьте --again; следующий срок 2025-03-01: --due 2025-03-01"
+    )
+    assert choose(app, Selector(IRK, "1.5"), today, again=True).due == date(2023, 3, 1)
+
+
+def test_done_after_a_reopen_supersedes_nothing(app: App) -> None:
+    done(app, Selector(IRK, "1.2"), date(2024, 2, 15))
+    reopen_(app, Selector(IRK, "1.2"))
+    with write_session(app.sessions) as session:
+        recorded = mark_done(session, on(date(2024, 2, 21)), Selector(IRK, "1.2"), by="x",
+                             at=AT, url=URL)
+    assert recorded.supersedes_id is None
+
+
+def test_reopen_with_due_takes_that_window(app: App) -> None:
+    done(app, Selector(IRK, "1.5", due=date(2023, 3, 1)), date(2024, 1, 10))
+    d24 = done(app, Selector(IRK, "1.5", due=date(2024, 3, 1)), date(2024, 1, 10))
+    recorded = reopen_(app, Selector(IRK, "1.5", due=date(2024, 3, 1)))
+    assert (recorded.occurrence.due, recorded.supersedes_id) == (date(2024, 3, 1), d24)
+
+
+def test_a_loosely_close_party_is_suggested(app: App) -> None:
+    message = refusal(NotFoundError, lambda: choose(
+        app, Selector(IRK, "1.1", party="im"), date(2023, 1, 15)))
+    assert message == "Задача 1.1 не поручена стороне «im» (может быть, «imcro»?); есть: imcro, oo"

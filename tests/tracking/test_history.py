@@ -165,6 +165,9 @@ def test_occurrence_history_by_occurrence(app: App) -> None:
     assert [e.id for e in found[occ_11]] == [b]
     assert found[quiet] == [] and found[-1] == []
     assert occurrence_history(app.sessions(), []) == {}
+    # A real one exactly after the first 500.
+    edge = occurrence_history(app.sessions(), [*range(-500, 0), occ_11])
+    assert [e.id for e in edge[occ_11]] == [b]
 
 
 # ---------------------------------------------------------------- evidence
@@ -181,9 +184,9 @@ def test_completion_evidence(app: App) -> None:
 
 def test_expected_evidence_names_each_file_once(app: App) -> None:
     other = Evidence(SHA_B, "скан.jpg", 77, "image/jpeg")
+    done(app, IRK, "1.1", org="school-3", evidence=other)
     done(app, IRK, "1.1", org="school-1", evidence=PDF)
     done(app, IRK, "1.1", org="school-2", evidence=PDF)
-    done(app, IRK, "1.1", org="school-3", evidence=other)
     done(app, IRK, "1.2")
     with app.sessions() as session:
         assert expected_evidence(session) == [(SHA_A, 1234), (SHA_B, 77)]

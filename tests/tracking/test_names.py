@@ -14,6 +14,7 @@ from roadmap.errors import NotFoundError
 from roadmap.storage.db import write_session
 from roadmap.tracking import (
     AmbiguousOccurrenceError,
+    NotDoneError,
     Selector,
     StatusFilter,
     Target,
@@ -25,6 +26,9 @@ from roadmap.tracking import (
     status,
     task_number_key,
 )
+from roadmap.tracking import (
+    reopen as reopen_core,
+)
 from tests.fixtures import MakeApp
 
 PLAN_ID = "names-city"
@@ -35,14 +39,14 @@ FILLERS = "".join(
         deadline: null
         responsible: {{text: МКУ ИМЦРО, parties: [imcro]}}
 """
-    for i in range(5, 21)
+    for i in range(6, 21)
 )
 PLAN = f"""\
 kind: plan
 id: {PLAN_ID}
 title: План (пример)
 authority: Управление образования (пример)
-period: {{start: 2024-01-01, end: 2024-12-31}}
+period: {{start: 2023-01-01, end: 2024-12-31}}
 timezone: Europe/Moscow
 parties:
   - id: imcro
@@ -77,13 +81,19 @@ sections:
         activity: Отчёт каждой школы
         deadline: в срок до 1 июня 2024 года
         responsible: {{text: ОО, parties: [oo]}}
+      - id: annual
+        number: "4.1)"
+        activity: Ежегодный приказ
+        deadline: Ежегодно январь
+        responsible: {{text: ИМЦРО, parties: [imcro]}}
 {FILLERS}"""
 SCHOOLS = [f"s{i:02d}" for i in range(1, 22)]
 REGISTER = "kind: register\nid: names-schools\ntitle: Школы (пример)\nexample: true\n" \
     "organisations:\n" + "".join(
         f"  - id: {s}\n    name: МБОУ СОШ № {int(s[1:])} (пример)\n" for s in SCHOOLS)
 TODAY = date(2024, 2, 1)
-TASKS = ["both", "order-3.1", "3.1.1", "schools", *(f"f{i:02d}" for i in range(5, 21))]
+TASKS = ["both", "order-3.1", "3.1.1", "schools", "annual",
+         *(f"f{i:02d}" for i in range(6, 21))]
 
 
 @pytest.fixture
@@ -96,15 +106,25 @@ def app(loaded: Path, make_app: MakeApp) -> App:
     return make_app()
 
 
-def choose(app: App, task: str, **sel: object) -> Target:
+def choose(app: App, task: str, today: date = TODAY, again: bool = False,
+           **sel: object) -> Target:
     with app.sessions() as session:
-        return choose_for_done(session, lambda _zone: TODAY,
-                               Selector(PLAN_ID, task, **sel))  # type: ignore[arg-type]
+        return choose_for_done(session, lambda _zone: today,
+                               Selector(PLAN_ID, task, **sel),  # type: ignore[arg-type]
+                               again=again)
 
 
-def refusal(error: type[Exception], app: App, task: str, **sel: object) -> str:
+def refusal(error: type[Exception], app: App, task: str, *, reopen: bool = False,
+            **sel: object) -> str:
+    """The message of ``done`` (``reopen`` if asked) refused with ``error``."""
     with pytest.raises(error) as caught:
-        choose(app, task, **sel)
+        if reopen:
+            with write_session(app.sessions) as session:
+                reopen_core(session, lambda _zone: TODAY,
+                            Selector(PLAN_ID, task, **sel),  # type: ignore[arg-type]
+                            by="x", at=datetime(2024, 2, 1, 9, 0, tzinfo=UTC), reason="r")
+        else:
+            choose(app, task, **sel)  # type: ignore[arg-type]
     return str(caught.value)
 
 
@@ -119,6 +139,7 @@ def refusal(error: type[Exception], app: App, task: str, **sel: object) -> str:
         ("п. 3.1.1", "3.1.1"),
         ("2", "schools"),
         ("9.7", "f07"),
+        ("4.1", "annual"),
     ],
 )
 def test_a_task_by_its_id_or_number(app: App, given: str, task: str) -> None:
@@ -203,3 +224,49 @@ def test_before_any_load(make_app: MakeApp) -> None:
 )
 def test_task_number_key(text: str, key: str) -> None:
     assert task_number_key(text) == key
+
+
+def done(app: App, task: str, today: date = TODAY, **sel: object) -> int:
+    with write_session(app.sessions) as session:
+        return mark_done(session, lambda _zone: today,
+                         Selector(PLAN_ID, task, **sel),  # type: ignore[arg-type]
+                         by="x", at=datetime(2024, 2, 1, 9, 0, tzinfo=UTC),
+                         url="https://e.org/a").completion_id
+
+
+def test_messages_name_a_task_by_its_number(app: App) -> None:
+    open_two = refusal(AmbiguousOccurrenceError, app, "annual")
+    assert open_two == (
+        "Открыто несколько сроков задачи 4.1) (imcro); выберите один: "
+        "--due 2023-01-31, --due 2024-01-31"
+    )
+    not_yet = refusal(NotDoneError, app, "annual", today=date(2022, 12, 1))
+    assert not_yet == (
+        "Задача 4.1) (imcro): открытых сроков нет; ближайший срок 2023-01-31 "
+        "(начало 2023-01-01) — чтобы отметить его, укажите --due 2023-01-31"
+    )
+    no_such_due = refusal(NotFoundError, app, "order-3.1", due=date(2024, 4, 2))
+    assert no_such_due == (
+        "У задачи 3.1) (imcro) нет срока 2024-04-02 (может быть, «2024-04-01»?); есть: 2024-04-01"
+    )
+    nothing_done = refusal(NotDoneError, app, "annual", reopen=True)
+    assert nothing_done == "Задача 4.1) (imcro): нет сроков, отмеченных выполненными"
+    done(app, "annual", due=date(2023, 1, 31))
+    done(app, "annual", due=date(2024, 1, 31))
+    again = refusal(AmbiguousOccurrenceError, app, "annual", again=True)
+    assert again == (
+        "Выполнено несколько сроков задачи 4.1) (imcro); выберите один: "
+        "--due 2023-01-31, --due 2024-01-31"
+    )
+    assert refusal(AmbiguousOccurrenceError, app, "annual", reopen=True) == again
+
+
+def test_messages_name_a_task_without_a_number_by_its_id(app: App) -> None:
+    nothing_done = refusal(NotDoneError, app, "both", party="uo", reopen=True)
+    assert nothing_done == "Задача both (uo): нет сроков, отмеченных выполненными"
+
+
+def test_the_three_closest_task_ids_are_suggested(app: App) -> None:
+    message = refusal(NotFoundError, app, "f1")
+    assert message.startswith(
+        f"Нет задачи «f1» в плане {PLAN_ID} (может быть, «f19», «f18», «f17»?); есть: ")
