@@ -26,9 +26,7 @@ from roadmap.tracking import (
     status,
     task_number_key,
 )
-from roadmap.tracking import (
-    reopen as reopen_core,
-)
+from roadmap.tracking import reopen as reopen_core
 from tests.fixtures import MakeApp
 
 PLAN_ID = "names-city"
