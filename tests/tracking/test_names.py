@@ -262,6 +262,10 @@ def test_messages_name_a_task_by_its_number(app: App) -> None:
 def test_messages_name_a_task_without_a_number_by_its_id(app: App) -> None:
     nothing_done = refusal(NotDoneError, app, "both", party="uo", reopen=True)
     assert nothing_done == "Задача both (uo): нет сроков, отмеченных выполненными"
+    no_such_due = refusal(NotFoundError, app, "both", party="uo", due=date(2024, 3, 2))
+    assert no_such_due == (
+        "У задачи both (uo) нет срока 2024-03-02 (может быть, «2024-03-01»?); есть: 2024-03-01"
+    )
 
 
 def test_the_three_closest_task_ids_are_suggested(app: App) -> None:
