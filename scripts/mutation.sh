@@ -33,7 +33,7 @@ declare -A TESTS=(
     [roadmap/status.py]="tests/test_status.py tests/tracking tests/scale/test_sweep_counts.py tests/scale/test_sweep_plan.py"
     [roadmap/deadlines/expand.py]="tests/deadlines"
     [roadmap/evidence.py]="tests/test_evidence.py tests/tracking/test_evidence.py tests/tracking/test_evidence_get.py tests/tracking/test_evidence_hostile.py tests/cli/test_report_done.py tests/indicators/test_bad_values.py tests/web/test_pages.py"
-    [roadmap/tracking.py]="tests/test_status.py tests/tracking"
+    [roadmap/tracking.py]="tests/test_status.py tests/tracking tests/cli tests/report tests/indicators tests/web/test_pages.py tests/web/test_access.py tests/scale/test_done_at.py"
 )
 ORDER=(notifications/mailer.py notifications/outbox.py notifications/digest.py
        roadmap/status.py roadmap/deadlines/expand.py roadmap/evidence.py roadmap/tracking.py)

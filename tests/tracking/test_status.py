@@ -15,7 +15,8 @@ import pytest
 import roadmap.app
 from roadmap.app import App, Clock
 from roadmap.status import Status
-from roadmap.tracking import StatusFilter, status_rows
+from roadmap.storage.repository import record_completion
+from roadmap.tracking import StatusFilter, count_by_status, status_rows
 
 from .conftest import IRK, MSK, PLAN, SCHOOLS, Run, write_plans
 
@@ -194,3 +195,156 @@ def test_unknown_names_suggest(
     assert result.exit_code == 1
     assert suggestion in result.stderr and listed in result.stderr
     assert "может быть" in result.stderr
+
+
+# ---------------------------------------------------------------- the core's filters
+
+
+def rows_on(app: App, day: date, **flt: Any) -> list[Any]:
+    with app.sessions() as session:
+        return status_rows(session, lambda _zone: day, StatusFilter(**flt))
+
+
+def keys(rows: list[Any]) -> list[tuple[str, str, str | None, str | None]]:
+    return [(r.task, r.party, r.org, r.due.isoformat() if r.due else None) for r in rows]
+
+
+def test_rows_by_due_date_then_plan_task_party_and_organisation(app: App) -> None:
+    rows = rows_on(app, date(2024, 1, 10), task="1.1")
+    assert [(r.plan, r.party, r.org) for r in rows[:8]] == [
+        (IRK, "imcro", None), (IRK, "oo", "school-1"), (IRK, "oo", "school-2"),
+        (IRK, "oo", "school-3"),
+        (MSK, "imcro", None), (MSK, "oo", "school-1"), (MSK, "oo", "school-2"),
+        (MSK, "oo", "school-3"),
+    ]
+    assert {r.due for r in rows[:8]} == {date(2023, 1, 31)}
+    dated = keys(rows_on(app, date(2024, 1, 10), plan=IRK, party="imcro"))
+    assert dated == [
+        ("1.1", "imcro", None, "2023-01-31"), ("1.5", "imcro", None, "2023-03-01"),
+        ("1.6", "imcro", None, "2023-12-31"), ("1.1", "imcro", None, "2024-01-31"),
+        ("1.2", "imcro", None, "2024-03-01"), ("1.5", "imcro", None, "2024-03-01"),
+        ("1.1", "imcro", None, "2025-01-31"), ("1.5", "imcro", None, "2025-03-01"),
+        ("1.3", "imcro", None, None), ("1.4", "imcro", None, None),
+    ]
+
+
+def test_each_filter_narrows_to_its_value(app: App) -> None:
+    day = date(2024, 1, 10)
+    assert {r.plan for r in rows_on(app, day, plan=MSK)} == {MSK}
+    assert keys(rows_on(app, day, plan=IRK, org="school-2")) == [
+        ("1.1", "oo", "school-2", "2023-01-31"), ("1.1", "oo", "school-2", "2024-01-31"),
+        ("1.1", "oo", "school-2", "2025-01-31"),
+    ]
+    assert keys(rows_on(app, day, plan=IRK, task="1.5")) == [
+        ("1.5", "imcro", None, "2023-03-01"), ("1.5", "imcro", None, "2024-03-01"),
+        ("1.5", "imcro", None, "2025-03-01"),
+    ]
+    assert {r.party for r in rows_on(app, day, plan=IRK, party="oo")} == {"oo"}
+    one_row = rows_on(app, day, plan=IRK, task="1.2")[0]
+    picked = rows_on(app, day, occurrence=one_row.occurrence_id)
+    assert [r.occurrence_id for r in picked] == [one_row.occurrence_id]
+    assert len(rows_on(app, day)) == 2 * 19
+
+
+def test_a_row_carries_its_task_party_and_organisation(app: App) -> None:
+    row = rows_on(app, date(2024, 1, 10), plan=IRK, org="school-1", task="1.1")[0]
+    assert (row.plan, row.task, row.number, row.section, row.activity) == (
+        IRK, "1.1", "1.1", "Организационно-управленческое направление",
+        "Назначение кураторов внедрения целевой модели наставничества в образовательных "
+        "организациях")
+    assert (row.deadline, row.result) == ("Ежегодно январь", "Приказ о назначении куратора")
+    assert (row.party, row.party_name, row.org, row.org_name) == (
+        "oo", "Образовательные организации", "school-1", "МБОУ СОШ № 1 (пример)")
+    assert (row.kind, row.start, row.due, row.today) == (
+        "dated", date(2023, 1, 1), date(2023, 1, 31), date(2024, 1, 10))
+    assert (row.status, row.days_overdue, row.done_at, row.done_by) == (
+        Status.OVERDUE, 344, None, None)
+    assert row.as_json() == {
+        "plan": IRK, "task": "1.1", "number": "1.1",
+        "activity": row.activity, "deadline": "Ежегодно январь",
+        "result": "Приказ о назначении куратора", "party": "oo",
+        "party_name": "Образовательные организации", "org": "school-1",
+        "org_name": "МБОУ СОШ № 1 (пример)", "start": "2023-01-01", "due": "2023-01-31",
+        "status": "overdue", "days_overdue": 344, "done_at": None, "done_by": None,
+    }
+
+
+def test_a_done_row_names_who_and_when(app: App) -> None:
+    at = datetime(2024, 2, 15, 2, 30, tzinfo=UTC)
+    with app.sessions.begin() as session:
+        sel_row = rows_on(app, date(2024, 2, 15), plan=IRK, task="1.2")[0]
+        record_completion(session, sel_row.occurrence_id, "ivanova", at, url="https://x.org/a")
+    row = rows_on(app, date(2024, 3, 5), plan=IRK, task="1.2")[0]
+    assert (row.status, row.days_overdue, row.done_by) == (Status.DONE, 0, "ivanova")
+    assert row.done_at is not None and row.done_at.replace(tzinfo=UTC) == at
+    assert row.as_json()["done_by"] == "ivanova"
+    assert row.as_json()["done_at"].startswith("2024-02-15T02:30:00")
+
+
+def test_overdue_only(app: App) -> None:
+    rows = rows_on(app, date(2024, 2, 10), plan=IRK, party="imcro", overdue_only=True)
+    assert keys(rows) == [
+        ("1.1", "imcro", None, "2023-01-31"), ("1.5", "imcro", None, "2023-03-01"),
+        ("1.6", "imcro", None, "2023-12-31"), ("1.1", "imcro", None, "2024-01-31"),
+    ]
+    assert [r.days_overdue for r in rows] == [375, 346, 41, 10]
+
+
+def test_due_within_counts_days_up_to_and_including_n(app: App) -> None:
+    day = date(2024, 2, 10)  # 1.2 and 1.5 due 2024-03-01: 20 days ahead
+    within_20 = rows_on(app, day, plan=IRK, party="imcro", due_within=20)
+    assert keys(within_20) == [
+        ("1.1", "imcro", None, "2023-01-31"), ("1.5", "imcro", None, "2023-03-01"),
+        ("1.6", "imcro", None, "2023-12-31"), ("1.1", "imcro", None, "2024-01-31"),
+        ("1.2", "imcro", None, "2024-03-01"), ("1.5", "imcro", None, "2024-03-01"),
+    ]
+    within_19 = rows_on(app, day, plan=IRK, party="imcro", due_within=19)
+    assert [r.due for r in within_19][-1] == date(2024, 1, 31)
+    # Due soon (inside the look-ahead) counts too; undated and on demand never.
+    soon = rows_on(app, date(2024, 2, 25), plan=IRK, party="imcro", task="1.2", due_within=5)
+    assert [r.status for r in soon] == [Status.DUE_SOON]
+    assert rows_on(app, date(2024, 2, 25), plan=IRK, task="1.3", due_within=1000) == []
+
+
+def test_due_within_leaves_out_what_is_done(app: App) -> None:
+    at = datetime(2024, 2, 15, 2, 30, tzinfo=UTC)
+    occurrence = rows_on(app, date(2024, 2, 15), plan=IRK, task="1.2")[0].occurrence_id
+    with app.sessions.begin() as session:
+        record_completion(session, occurrence, "ivanova", at, url="https://x.org/a")
+    assert rows_on(app, date(2024, 2, 25), plan=IRK, task="1.2", due_within=30) == []
+
+
+def test_look_ahead_of_the_filter(app: App) -> None:
+    day = date(2024, 2, 20)  # 1.2 due in 10 days
+    assert rows_on(app, day, plan=IRK, task="1.2")[0].status is Status.DUE_SOON
+    assert rows_on(app, day, plan=IRK, task="1.2", due_soon_days=9)[0].status is (
+        Status.UPCOMING)
+    assert rows_on(app, day, plan=IRK, task="1.2", due_soon_days=10)[0].status is (
+        Status.DUE_SOON)
+
+
+def test_today_is_asked_once_per_plan_zone(app: App) -> None:
+    asked: list[str] = []
+    todays = {"Asia/Irkutsk": date(2024, 3, 2), "Europe/Moscow": date(2024, 3, 1)}
+
+    def today_for(zone: str) -> date:
+        asked.append(zone)
+        return todays[zone]
+
+    with app.sessions() as session:
+        rows = status_rows(session, today_for, StatusFilter(task="1.2"))
+    assert sorted(asked) == ["Asia/Irkutsk", "Europe/Moscow"]
+    by_plan = {r.plan: r for r in rows}
+    assert (by_plan[IRK].today, by_plan[IRK].status, by_plan[IRK].days_overdue) == (
+        date(2024, 3, 2), Status.OVERDUE, 1)
+    assert (by_plan[MSK].today, by_plan[MSK].status) == (date(2024, 3, 1), Status.DUE_SOON)
+
+
+def test_count_by_status_in_status_order(app: App) -> None:
+    rows = rows_on(app, date(2024, 2, 10), plan=IRK, party="imcro")
+    counts = count_by_status(rows)
+    # Rows come by due date (upcoming before overdue here would show an unsorted count).
+    assert list(counts.items()) == [
+        (Status.OVERDUE, 4), (Status.UPCOMING, 4), (Status.ON_DEMAND, 1), (Status.UNDATED, 1),
+    ]
+    assert count_by_status([]) == {}
