@@ -51,6 +51,7 @@ from tests.fixtures import Env, record_done
 from tests.reminders.conftest import (
     COORDINATOR,
     IMCRO,
+    REGISTER,
     SCHOOL_1,
     SCHOOL_2,
     TODAY,
@@ -756,3 +757,41 @@ def test_a_zones_run_is_due_from_its_reminder_time_on(
         assert missed_daily_runs(app, zones=["Europe/Moscow"]) == []  # 03:00 there
     finally:
         app.close()
+
+
+# ---------------------------------------------------------------- who is not mailed
+
+
+MORE_SCHOOLS = REGISTER + """\
+  - id: school-4
+    name: МБОУ СОШ № 4 (пример)
+  - id: school-5
+    name: МБОУ СОШ № 5 (пример)
+    curator: {name: Кузнецова, email: "куратор@школа..пример"}
+"""
+
+
+def test_a_school_without_an_address_is_reported_and_one_with_a_bad_address_recorded(
+    at_now: App, loaded: Path, run: Run
+) -> None:
+    (loaded / "orgs" / "test-city.yaml").write_text(MORE_SCHOOLS, encoding="utf-8")
+    assert run("load", str(loaded)).exit_code == 0
+    report = build_outbox(at_now)
+    skipped = {s.who: (s.address, s.reason) for s in report.skipped}
+    assert skipped["МБОУ СОШ № 4 (пример)"] == (None, "нет адреса получателя")
+    assert skipped["МБОУ СОШ № 5 (пример)"][0] == "куратор@школа..пример"
+    assert sorted(s.who for s in report.recorded) == [
+        "МБОУ СОШ № 3 (пример)", "МБОУ СОШ № 5 (пример)"]
+    listed = outbox_json_at(at_now)
+    assert sorted(listed) == sorted([
+        IMCRO, SCHOOL_1, SCHOOL_2, COORDINATOR, INVALID,
+        "\\u043a\\u0443\\u0440\\u0430\\u0442\\u043e\\u0440@\\u0448\\u043a\\u043e\\u043b\\u0430"
+        "..\\u043f\\u0440\\u0438\\u043c\\u0435\\u0440",
+    ])
+    assert {(v["status"], v["attempts"], v["size"]) for v in listed.values()
+            if v["recipient"] not in (IMCRO, SCHOOL_1, SCHOOL_2, COORDINATOR)} == {
+        ("failed", 0, 0)}
+    # A second build the same day stores nothing again.
+    again = build_outbox(at_now)
+    assert (again.added, again.recorded) == ([], [])
+    assert len(again.skipped) == len(report.skipped)
