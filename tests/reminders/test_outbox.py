@@ -243,7 +243,7 @@ def test_a_stopping_sender_hands_back_only_its_own_unsent_rows(app: App) -> None
 def test_retry_of_a_row_that_does_not_exist(app: App, run: Run) -> None:
     result = run("outbox", "retry", "999")
     assert result.exit_code == 1
-    assert "В очереди писем нет записи 999" in result.stderr
+    assert result.stderr == "Ошибка: В очереди писем нет записи 999\n"
 
 
 def test_retry_of_a_sent_or_sending_row_is_refused_with_its_number(app: App, run: Run) -> None:
@@ -253,10 +253,10 @@ def test_retry_of_a_sent_or_sending_row_is_refused_with_its_number(app: App, run
     sent, sending = ids(app)[IMCRO], ids(app)[SCHOOL_1]
     result = run("outbox", "retry", str(sent))
     assert result.exit_code == 2
-    assert f"Письмо {sent} уже отправлено" in result.stderr
+    assert result.stderr == f"Ошибка: Письмо {sent} уже отправлено\n"
     result = run("outbox", "retry", str(sending))
     assert result.exit_code == 2
-    assert f"Письмо {sending} сейчас отправляется" in result.stderr
+    assert result.stderr == f"Ошибка: Письмо {sending} сейчас отправляется\n"
     assert rows(app)[SCHOOL_1].status == "sending"
 
 
@@ -467,6 +467,38 @@ def test_a_send_reports_each_outcome_with_the_relays_replies(app: App) -> None:
         (r, stored[r]) for r in (IMCRO, SCHOOL_1, SCHOOL_2, COORDINATOR)}
 
 
+def test_every_outcome_is_counted(app: App) -> None:
+    relay = Scripted(app, replies={
+        IMCRO: GREYLISTED,
+        SCHOOL_1: Delivery(Outcome.RETRY, "452 4.2.2 Mailbox full"),
+        SCHOOL_2: Delivery(Outcome.FAILED, "550 5.1.1 mailbox unavailable"),
+        COORDINATOR: Delivery(Outcome.FAILED, "554 5.7.1 rejected"),
+    })
+    report = asyncio.run(deliver_pending(app, transport_factory=lambda: relay))
+    assert (report.sent, report.retry, report.failed) == (0, 2, 2)
+
+
+def test_dropped_digests_are_counted_across_batches(app: App, sessions: Any) -> None:
+    # imcro has done 1.1 (so nothing is escalated), school-1 all its items.
+    record_done(sessions, "test-city", task="1.1", by="imcro", at=NOW)
+    for task in ("1.2", "1.4"):
+        record_done(sessions, "test-city", task=task, org="school-1", by="ivanova", at=NOW)
+    relay = Scripted(app)
+    report = asyncio.run(deliver_pending(app, policy=RetryPolicy(batch=1),
+                                         transport_factory=lambda: relay))
+    assert (report.sent, report.dropped) == (1, 3)
+    assert [r for _s, (r,), _m in relay.sent] == [SCHOOL_2]
+
+
+def test_relay_down_backs_off_by_the_runs_policy(app: App) -> None:
+    relay = Scripted(app, down={IMCRO, SCHOOL_1, SCHOOL_2, COORDINATOR})
+    policy = RetryPolicy(base=timedelta(minutes=5))
+    report = asyncio.run(deliver_pending(app, policy=policy, transport_factory=lambda: relay))
+    assert report.deferred == 4
+    assert {s.next_attempt_at for r, s in rows(app).items() if r != INVALID} == {
+        NOW + timedelta(minutes=5)}
+
+
 def test_rows_are_claimed_a_batch_at_a_time(app: App) -> None:
     relay = Scripted(app)
     report = asyncio.run(deliver_pending(app, policy=RetryPolicy(batch=3),
@@ -662,6 +694,8 @@ def test_the_settings_shape_what_a_digest_says(loaded: Path, run: Run, tmp_path:
         result = run("remind", "--today", "2024-03-01", "--dry-run", "--out",
                      str(tmp_path / out), **settings)
         assert result.exit_code == 0, result.stderr
+        # A dry run reports whom it would skip, like a real one.
+        assert f"Пропущен получатель (МБОУ СОШ № 3 (пример), {INVALID}): " in result.stderr
         found = {}
         for path in (tmp_path / out).glob("*.eml"):
             parsed = email.message_from_bytes(path.read_bytes(), policy=default)
