@@ -298,20 +298,35 @@ def test_retry_of_a_waiting_row_makes_it_due_now_and_keeps_its_count(app: App) -
 # ---------------------------------------------------------------- orphans
 
 
+SIGNAL_COUNTER = """\
+import signal, sys
+got = []
+for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
+    signal.signal(sig, lambda *_a: got.append(1))
+for _line in sys.stdin:
+    print(len(got), flush=True)
+"""
+
+
 def test_rows_of_a_live_sender_of_this_host_wait_those_of_a_dead_one_go_at_once(
     app: App,
 ) -> None:
-    # A stand-in for another sender on this host: alive until its stdin closes.
-    sender = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
-                              stdin=subprocess.PIPE)
+    # A stand-in for another sender on this host: alive until its stdin
+    # closes; asked, it tells how many signals it has received.
+    sender = subprocess.Popen(
+        [sys.executable, "-c", SIGNAL_COUNTER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert sender.stdin is not None and sender.stdout is not None
     try:
         owner = f"{socket.gethostname()}:{sender.pid}:cafecafecafe"
         assert len(claim_now(app, owner, 5)) == 4
         me = "test-host:1:aaaaaaaaaaaa"
         assert claim_now(app, me, 5) == []  # it may still be sending them
-        assert sender.poll() is None  # asking whether it lives leaves it alone
+        sender.stdin.write("?\n")
+        sender.stdin.flush()
+        assert sender.stdout.readline() == "0\n"  # asking whether it lives left it alone
     finally:
-        assert sender.stdin is not None
         sender.stdin.close()
         sender.wait(timeout=30)
     assert sorted(claim_now(app, me, 5)) == sorted([IMCRO, SCHOOL_1, SCHOOL_2, COORDINATOR])
