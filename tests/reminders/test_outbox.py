@@ -844,3 +844,18 @@ def test_a_school_without_an_address_is_reported_and_one_with_a_bad_address_reco
     again = build_outbox(at_now)
     assert (again.added, again.recorded) == ([], [])
     assert len(again.skipped) == len(report.skipped)
+
+
+def test_a_run_for_a_plan_that_is_not_loaded_is_refused(loaded: Path, run: Run) -> None:
+    result = run("remind", "--today", "2024-03-01", "--plan", "no-such-plan")
+    assert result.exit_code == 1
+    assert result.stderr == "Ошибка: План «no-such-plan» не загружен\n"
+
+
+def test_a_reply_to_without_a_name_has_none(loaded: Path, run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "dry"
+    result = run("remind", "--today", "2024-03-01", "--dry-run", "--out", str(out),
+                 ROADMAP_SMTP_REPLY_TO="coordinator@example.org")
+    assert result.exit_code == 0, result.stderr
+    first = email.message_from_bytes(sorted(out.glob("*.eml"))[0].read_bytes(), policy=default)
+    assert str(first["Reply-To"]) == "coordinator@example.org"
