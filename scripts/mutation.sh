@@ -28,7 +28,7 @@ BUDGET=${MUTATION_BUDGET:-1800}
 # module → the tests that exercise it
 declare -A TESTS=(
     [notifications/mailer.py]="tests/reminders/test_smtp.py tests/reminders/test_remind.py"
-    [notifications/outbox.py]="tests/reminders"
+    [notifications/outbox.py]="tests/reminders tests/indicators/test_digest.py tests/cli/test_russian_errors.py tests/scale/test_migration.py"
     [notifications/digest.py]="tests/reminders/test_digest.py tests/reminders/test_remind.py"
     [roadmap/status.py]="tests/test_status.py tests/tracking tests/scale/test_sweep_counts.py tests/scale/test_sweep_plan.py"
     [roadmap/deadlines/expand.py]="tests/deadlines"
