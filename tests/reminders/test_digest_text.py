@@ -14,6 +14,7 @@ from notifications.digest import (
     Contact,
     DigestOptions,
     Directory,
+    Envelope,
     InvalidAddress,
     OutgoingMessage,
     PartyContacts,
@@ -22,6 +23,7 @@ from notifications.digest import (
     build_digests,
     make_address,
     parse_sender,
+    render_envelope,
     validate_address,
 )
 from roadmap.i18n import set_language
@@ -583,3 +585,25 @@ def test_contacts_from_the_database() -> None:
     assert Contact.from_json({"email": "i@example.org"}) == Contact(None, "i@example.org")
     assert Contact.from_json(None) is None
     assert Contact.from_json("i@example.org") is None
+
+
+def test_a_message_rendered_later_keeps_only_what_belongs_in_it() -> None:
+    """The outbox renders a message when it sends it, from the recipient's
+    open items of that day: an escalation keeps the items more than 7 days
+    late, a digest the overdue, the due soon and the on-demand ones."""
+    rows = [row("1.1", ago(7), Status.OVERDUE), row("1.2", ago(8), Status.OVERDUE),
+            row("1.3", ahead(2), Status.DUE_SOON), row("1.4", None, Status.ON_DEMAND),
+            row("1.5", ahead(3), Status.DONE)]
+    boss = Envelope("escalation", TODAY, "Asia/Irkutsk", "boss@example.org", "Координатор")
+    m = render_envelope(boss, rows, DIRECTORY, OPTIONS, NOW)
+    assert m is not None and (m.key, m.overdue, m.local_date, m.zone) == (
+        "escalation/2024-03-01/Asia/Irkutsk/boss@example.org", 1, TODAY, "Asia/Irkutsk")
+    assert "Мероприятие 1.2" in plain(m) and "Мероприятие 1.1" not in plain(m)
+    assert plain(m).startswith("Здравствуйте, Координатор!\n\nНа 01.03.2024 (Asia/Irkutsk) ")
+    digest = Envelope("digest", TODAY, "Asia/Irkutsk", "shared@example.org")
+    m = render_envelope(digest, rows, DIRECTORY, OPTIONS, NOW)
+    assert m is not None and (m.overdue, m.due_soon) == (2, 1)
+    text = plain(m)
+    assert text.startswith("Здравствуйте!\n\nСроки дорожных карт на 01.03.2024 (Asia/Irkutsk) ")
+    assert "  – 1.4 Мероприятие 1.4 [p]\n" in text and "1.5" not in text
+    assert render_envelope(boss, rows[2:], DIRECTORY, OPTIONS, NOW) is None
