@@ -297,6 +297,7 @@ def test_headers_as_the_relay_receives_them() -> None:
     assert str(message["To"]) == "ИМЦРО <Shared@Example.org>"
     assert str(message["Reply-To"]) == "Координатор <boss@example.org>"
     assert message["Subject"] == m.subject
+    assert parse(messages()[BOSS].message)["Subject"] == messages()[BOSS].subject
     assert message["Date"] == "Fri, 01 Mar 2024 00:30:00 +0000"
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["X-Auto-Response-Suppress"] == "All"
@@ -366,13 +367,15 @@ def test_long_texts_are_clipped_where_the_reader_sees_them() -> None:
                    activity="а" * 500, result="р" * 500)
     stale = row("1.2", ago(40), Status.OVERDUE, activity="б" * 500)
     plans = {"p": replace(PLANS["p"], title="П" * 200)}
-    [digest] = [m for m in build_digests([long_row, stale], Directory(plans), OPTIONS,
-                                         NOW).messages if m.kind == "digest"]
+    missing = {long_row.occurrence_id: [MissingValue("p", "x", "Д" * 200, 2024, ("s1",), 1)]}
+    [digest] = [m for m in build_digests([long_row, stale], Directory(plans, missing=missing),
+                                         OPTIONS, NOW).messages if m.kind == "digest"]
     text = plain(digest)
     assert f"  • 1.1.1.1.1.1.1.1.1.1… {'а' * 399}…\n" in text
     assert f"      Ожидаемый результат: {'р' * 399}…\n" in text
     assert f"  • 1.2 {'б' * 159}… — 21.01.2024 — просрочено на 40 дн.\n" in text
     assert f"\n{'П' * 119}… [p]\n" in text
+    assert f"      Не сообщено значение: {'Д' * 159}… (2024): нет от 1 из 1 — s1\n" in text
     assert f"<p><b>{'П' * 119}…</b> [p]</p>" in html(digest)
 
 
@@ -425,11 +428,12 @@ def test_rows_nobody_can_be_mailed_about_are_reported() -> None:
         },
         curators={("reg", "s1"): shared_bad, ("reg", "s2"): shared_bad,
                   ("reg", "s3"): Contact("Без адреса", None),
-                  ("reg", "s4"): Contact("Тоже без адреса", " ")},
+                  ("reg", "s4"): Contact("Тоже без адреса", " "),
+                  ("reg", "s5"): Contact("И этот", None)},
     )
     rows = [
         row("0.1", ahead(60), Status.UPCOMING),  # quiet rows first: the rest still count
-        row("1.1", ago(3), Status.OVERDUE),  # imcro: no contacts
+        row("1.1", ago(7), Status.OVERDUE),  # imcro: no contacts; not yet escalated
         row("1.2", ago(3), Status.OVERDUE, party="oo", party_name="ОО", org="s2",
             org_name="Школа № 2"),
         row("1.3", ago(3), Status.OVERDUE, party="oo", party_name="ОО", org="s1",
@@ -438,6 +442,8 @@ def test_rows_nobody_can_be_mailed_about_are_reported() -> None:
             org_name="Школа № 3"),
         row("1.5", ago(3), Status.OVERDUE, party="oo", party_name="ОО", org="s4",
             org_name="Школа № 4"),
+        row("1.8", ago(3), Status.OVERDUE, party="oo", party_name="ОО", org="s5",
+            org_name="Школа № 5"),
         row("1.6", ahead(60), Status.UPCOMING, party="dept", party_name="Департамент"),
         row("1.7", ago(1), Status.OVERDUE, plan="gone", party="x", party_name="Исчезнувшая"),
     ]
@@ -449,6 +455,7 @@ def test_rows_nobody_can_be_mailed_about_are_reported() -> None:
         Skipped("digest", day, "UTC", "Исчезнувшая", None, "нет адреса получателя"),
         Skipped("digest", day, "Asia/Irkutsk", "Школа № 4", " ", "адрес не указан"),
         Skipped("digest", day, "Asia/Irkutsk", "Школа № 3", None, "адрес не указан"),
+        Skipped("digest", day, "Asia/Irkutsk", "Школа № 5", None, "адрес не указан"),
         Skipped("digest", day, "Asia/Irkutsk", "Школа № 1, Школа № 2",
                 "curator@school..example.org",
                 "адрес «curator@school..example.org»: недопустимый домен"),
@@ -458,6 +465,7 @@ def test_rows_nobody_can_be_mailed_about_are_reported() -> None:
     assert [s.key for s in batch.skipped][2:] == [
         "digest/2024-03-01/Asia/Irkutsk/ ",
         "digest/2024-03-01/Asia/Irkutsk/<школа № 3>",
+        "digest/2024-03-01/Asia/Irkutsk/<школа № 5>",
         "digest/2024-03-01/Asia/Irkutsk/curator@school..example.org",
         "escalation/2024-03-01/Asia/Irkutsk/boss@bad",
     ]
@@ -594,12 +602,12 @@ def test_a_message_rendered_later_keeps_only_what_belongs_in_it() -> None:
     rows = [row("1.1", ago(7), Status.OVERDUE), row("1.2", ago(8), Status.OVERDUE),
             row("1.3", ahead(2), Status.DUE_SOON), row("1.4", None, Status.ON_DEMAND),
             row("1.5", ahead(3), Status.DONE)]
-    boss = Envelope("escalation", TODAY, "Asia/Irkutsk", "boss@example.org", "Координатор")
+    boss = Envelope("escalation", TODAY, "Asia/Irkutsk", "boss@example.org")
     m = render_envelope(boss, rows, DIRECTORY, OPTIONS, NOW)
     assert m is not None and (m.key, m.overdue, m.local_date, m.zone) == (
         "escalation/2024-03-01/Asia/Irkutsk/boss@example.org", 1, TODAY, "Asia/Irkutsk")
     assert "Мероприятие 1.2" in plain(m) and "Мероприятие 1.1" not in plain(m)
-    assert plain(m).startswith("Здравствуйте, Координатор!\n\nНа 01.03.2024 (Asia/Irkutsk) ")
+    assert plain(m).startswith("Здравствуйте!\n\nНа 01.03.2024 (Asia/Irkutsk) ")
     digest = Envelope("digest", TODAY, "Asia/Irkutsk", "shared@example.org")
     m = render_envelope(digest, rows, DIRECTORY, OPTIONS, NOW)
     assert m is not None and (m.overdue, m.due_soon) == (2, 1)
