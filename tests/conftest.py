@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
+import notifications.digest
 import roadmap.deadlines.api
 import roadmap.deadlines.expand
 import roadmap.deadlines.lexicon
@@ -39,7 +40,9 @@ def _fresh_caches_under_mutation() -> None:
     engine's caches: empty them, or the mutant's own results go unseen."""
     if "MUTANT_UNDER_TEST" not in os.environ:
         return
-    for module in (roadmap.deadlines.api, roadmap.deadlines.expand, roadmap.deadlines.lexicon):
+    modules = (roadmap.deadlines.api, roadmap.deadlines.expand, roadmap.deadlines.lexicon,
+               notifications.digest)
+    for module in modules:
         for value in vars(module).values():
             clear = getattr(value, "cache_clear", None)
             if callable(clear):
